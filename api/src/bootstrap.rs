@@ -1,0 +1,114 @@
+//! `msp-portal bootstrap`: the first MSP and its owner admin.
+
+use domain::admins::{AdminRole, NewPassword, PasswordError};
+use domain::email::{EmailAddress, EmailError};
+use domain::msps::{MspName, NameError};
+use persistence::admins::AdminRecord;
+use persistence::database::DieselError;
+use persistence::error::Retryable;
+use persistence::msps::MspRecord;
+use persistence::transactions::write_transaction;
+use persistence::{DbConnection, StoreError};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+use crate::auth::passwords;
+
+/// What bootstrapping made.
+#[derive(Debug)]
+pub struct Bootstrapped {
+    /// The new MSP.
+    pub msp: MspRecord,
+    /// Its owner.
+    pub owner: AdminRecord,
+    /// The password, when it was generated rather than given: shown once.
+    pub generated_password: Option<String>,
+}
+
+/// Why bootstrapping failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    /// The MSP name is unusable.
+    #[error("invalid MSP name: {0}")]
+    InvalidName(NameError),
+    /// The owner e-mail is unusable.
+    #[error("invalid owner e-mail: {0}")]
+    InvalidEmail(EmailError),
+    /// The given password breaks the policy.
+    #[error("MSP_PORTAL_OWNER_PASSWORD {0}")]
+    WeakPassword(PasswordError),
+    /// An MSP of that name exists.
+    #[error("an MSP named '{0}' already exists; nothing was created")]
+    MspExists(String),
+    /// An admin with that e-mail exists.
+    #[error("an admin with e-mail {0} already exists; nothing was created")]
+    EmailTaken(String),
+    /// Hashing failed.
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DieselError> for BootstrapError {
+    fn from(error: DieselError) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl Retryable for BootstrapError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_retryable())
+    }
+}
+
+/// Length of a generated owner password.
+const GENERATED_PASSWORD_CHARS: usize = 24;
+
+/// Creates the MSP `msp_name` and its owner `owner_email`, with `password` or
+/// a generated one, in one transaction. Refuses a name or e-mail in use.
+pub fn bootstrap(
+    conn: &mut DbConnection,
+    msp_name: &str,
+    owner_email: &str,
+    password: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Bootstrapped, BootstrapError> {
+    let name = MspName::parse(msp_name).map_err(BootstrapError::InvalidName)?;
+    let email = EmailAddress::parse(owner_email).map_err(BootstrapError::InvalidEmail)?;
+    let (password, generated) = match password {
+        Some(given) => (NewPassword::parse(&given, &email).map_err(BootstrapError::WeakPassword)?, false),
+        None => (generate_password(&email), true),
+    };
+    let hash = passwords::hash(password.expose()).map_err(|e| BootstrapError::Hash(e.to_string()))?;
+    let (msp, owner) = write_transaction(conn, |tx| {
+        if persistence::msps::name_taken(tx, &name)? {
+            return Err(BootstrapError::MspExists(name.to_string()));
+        }
+        if persistence::admins::email_taken(tx, &email)? {
+            return Err(BootstrapError::EmailTaken(email.to_string()));
+        }
+        let msp = persistence::msps::insert(tx, &name, now).map_err(|e| match e {
+            StoreError::UniqueViolation(_) => BootstrapError::MspExists(name.to_string()),
+            other => other.into(),
+        })?;
+        let owner =
+            persistence::admins::insert(tx, &msp.id, &email, AdminRole::Owner, &hash, now).map_err(|e| match e {
+                StoreError::UniqueViolation(_) => BootstrapError::EmailTaken(email.to_string()),
+                other => other.into(),
+            })?;
+        Ok((msp, owner))
+    })?;
+    Ok(Bootstrapped { msp, owner, generated_password: generated.then(|| password.expose().to_owned()) })
+}
+
+fn generate_password(email: &EmailAddress) -> NewPassword {
+    loop {
+        let candidate: String =
+            rand::rngs::OsRng.sample_iter(&Alphanumeric).take(GENERATED_PASSWORD_CHARS).map(char::from).collect();
+        if let Ok(password) = NewPassword::parse(&candidate, email) {
+            return password;
+        }
+    }
+}

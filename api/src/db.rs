@@ -1,0 +1,21 @@
+//! Running diesel, which blocks, off the actix worker threads.
+
+use actix_web::web;
+use persistence::{DbConnection, DbPool, StoreError};
+
+use crate::error::ApiError;
+
+/// Runs `work` with a pooled connection on the blocking thread pool. A pool
+/// that cannot hand out a connection in time becomes a 503.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(StoreError::Unavailable)?;
+        work(&mut conn)
+    })
+    .await?
+}

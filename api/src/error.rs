@@ -1,0 +1,295 @@
+//! The one error type of the HTTP layer and its RFC 9457 problem+json form.
+//!
+//! Every failure a client can see goes through [`ApiError`]. The body says
+//! what the client can act on; the cause chain of server-side failures is
+//! logged with the request id (see `request_id`) and never sent.
+
+use std::error::Error as StdError;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use persistence::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:msp-portal:problem:validation_failed",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The request body has 1 invalid field.",
+    "code": "validation_failed",
+    "errors": [{"pointer": "/domains/0", "message": "must have at least two labels, like example.com"}]
+}))]
+pub struct Problem {
+    /// URI naming the kind of problem: `urn:msp-portal:problem:{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the status.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// Stable machine-readable code; switch on this, not on `detail`.
+    pub code: String,
+    /// For validation problems: every invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<InvalidField>>,
+}
+
+/// One invalid part of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct InvalidField {
+    /// JSON Pointer (RFC 6901) into the request body, for body fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Name of the query parameter, for query parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl InvalidField {
+    /// An invalid body field at `pointer`.
+    pub fn at(pointer: impl Into<String>, message: impl ToString) -> Self {
+        Self { pointer: Some(pointer.into()), parameter: None, message: message.to_string() }
+    }
+
+    /// An invalid query parameter.
+    pub fn parameter(name: impl Into<String>, message: impl ToString) -> Self {
+        Self { pointer: None, parameter: Some(name.into()), message: message.to_string() }
+    }
+}
+
+type Cause = Box<dyn StdError + Send + Sync>;
+
+/// Everything an API call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body parsed but its content is invalid (422).
+    #[error("validation failed")]
+    Validation(Vec<InvalidField>),
+    /// The body is not JSON at all (400).
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// Query parameters are invalid (400).
+    #[error("invalid query parameters")]
+    InvalidParameters(Vec<InvalidField>),
+    /// No or unusable credentials (401). The reason is for the log only.
+    #[error("unauthenticated: {reason}")]
+    Unauthenticated {
+        /// Stable code sent to the client.
+        code: &'static str,
+        /// Sent to the client.
+        detail: &'static str,
+        /// Logged, never sent.
+        reason: String,
+    },
+    /// The resource does not exist or belongs to another MSP (404).
+    #[error("not found")]
+    NotFound,
+    /// No route has this path (404).
+    #[error("no such route")]
+    RouteNotFound,
+    /// The route exists but not with this method (405).
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// Value of the `Allow` header.
+        allow: &'static str,
+    },
+    /// The request conflicts with the current state (409).
+    #[error("conflict: {detail}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation for the client.
+        detail: String,
+    },
+    /// The body is larger than the limit (413).
+    #[error("payload too large")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not JSON by its content type (415).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// Temporarily unable to serve, e.g. no database connection (503).
+    #[error("service unavailable")]
+    Unavailable(#[source] Cause),
+    /// Our fault (500). The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[source] Cause),
+}
+
+impl ApiError {
+    /// Wraps any error as an internal one.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// A 422 for one field.
+    pub fn invalid(pointer: &str, message: impl ToString) -> Self {
+        Self::Validation(vec![InvalidField::at(pointer, message)])
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidParameters(_) => "invalid_parameters",
+            Self::Unauthenticated { code, .. } => code,
+            Self::NotFound => "not_found",
+            Self::RouteNotFound => "route_not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::Conflict { code, .. } => code,
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) => match errors.len() {
+                1 => "The request has 1 invalid field.".to_owned(),
+                n => format!("The request has {n} invalid fields."),
+            },
+            Self::MalformedJson(reason) => format!("The request body is not valid JSON: {reason}."),
+            Self::InvalidParameters(errors) => {
+                let names: Vec<&str> = errors.iter().filter_map(|e| e.parameter.as_deref()).collect();
+                format!("Invalid query parameter(s): {}.", names.join(", "))
+            }
+            Self::Unauthenticated { detail, .. } => (*detail).to_owned(),
+            Self::NotFound => "The resource does not exist.".to_owned(),
+            Self::RouteNotFound => "No API route has this path.".to_owned(),
+            Self::MethodNotAllowed { allow } => format!("This route allows only {allow}."),
+            Self::Conflict { detail, .. } => detail.clone(),
+            Self::PayloadTooLarge { limit } => format!("The request body exceeds the limit of {limit} bytes."),
+            Self::UnsupportedMediaType => {
+                "Send the request body as JSON, with Content-Type: application/json.".to_owned()
+            }
+            Self::Unavailable(_) => "The service is temporarily unavailable; retry shortly.".to_owned(),
+            Self::Internal(_) => "An internal error occurred; it has been logged.".to_owned(),
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let errors = match self {
+            Self::Validation(errors) | Self::InvalidParameters(errors) => Some(errors.clone()),
+            _ => None,
+        };
+        Problem {
+            problem_type: format!("urn:msp-portal:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().to_owned(),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedJson(_) | Self::InvalidParameters(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthenticated { .. } => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"msp-portal\"")));
+            }
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            _ => {}
+        }
+        match serde_json::to_vec(&self.problem()) {
+            Ok(body) => response.body(body),
+            Err(_) => response.finish(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => Self::Unavailable(Box::new(error)),
+            StoreError::UniqueViolation(_) => Self::Conflict {
+                code: "conflict",
+                detail: "The request conflicts with an existing resource.".to_owned(),
+            },
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// The error and every cause beneath it, on one line, for the log.
+pub fn cause_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_reveal_their_cause() {
+        let error = ApiError::internal(std::io::Error::other("password=hunter2 at db.internal"));
+        let body = serde_json::to_string(&error.problem()).unwrap_or_default();
+        assert!(!body.contains("hunter2"));
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(cause_chain(&error).contains("hunter2"));
+    }
+
+    #[test]
+    fn validation_problems_list_every_field() {
+        let problem =
+            ApiError::Validation(vec![InvalidField::at("/a", "bad"), InvalidField::at("/b", "worse")]).problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, "validation_failed");
+        assert_eq!(problem.errors.map(|e| e.len()), Some(2));
+    }
+}

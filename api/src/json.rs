@@ -1,0 +1,190 @@
+//! The JSON body extractor: content type, size limit, syntax, shape, then the
+//! DTO's `validator` rules, each failure answered with its own problem.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, InvalidField};
+
+/// Largest request body accepted when nothing else is configured: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The body size limit in force, as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body that parsed into `T` and passed `T`'s validation.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<web::Data<BodyLimit>>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let content_type_ok = is_json(req);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::MalformedJson(format!("body could not be read ({e})")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: T = parse(&body)?;
+            value.validate().map_err(|e| ApiError::Validation(invalid_fields(&e, "")))?;
+            Ok(Self(value))
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses a body, telling a syntax error (400) from well-formed JSON of the
+/// wrong shape (422, pointing at the offending field).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // A document that is not JSON as a whole (`{} {}`) is a syntax error, even
+    // when its first value would already fail the typed parse below.
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let inner = error.inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return ApiError::MalformedJson(inner.to_string());
+        }
+        let mut pointer = String::new();
+        for segment in error.path().iter() {
+            match segment {
+                Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                Segment::Map { key } => pointer.push_str(&format!("/{}", escape_pointer(key))),
+                Segment::Enum { variant } => pointer.push_str(&format!("/{}", escape_pointer(variant))),
+                Segment::Unknown => {}
+            }
+        }
+        let message = without_position(&inner.to_string());
+        // serde reports a missing field at its parent; point at the field.
+        if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+            pointer.push_str(&format!("/{}", escape_pointer(field)));
+        }
+        ApiError::Validation(vec![InvalidField::at(pointer, message)])
+    })?;
+    // Anything after the value (`{} {}`) is a syntax error too.
+    deserializer.end().map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C", useless once we give a pointer.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Flattens `validator` errors into pointed field errors.
+pub fn invalid_fields(errors: &ValidationErrors, prefix: &str) -> Vec<InvalidField> {
+    let mut fields = Vec::new();
+    let mut entries: Vec<_> = errors.errors().iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (field, kind) in entries {
+        let pointer = format!("{prefix}/{}", escape_pointer(field));
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error.message.as_ref().map_or_else(|| describe(error), ToString::to_string);
+                    fields.push(InvalidField::at(pointer.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => fields.extend(invalid_fields(inner, &pointer)),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    fields.extend(invalid_fields(inner, &format!("{pointer}/{index}")));
+                }
+            }
+        }
+    }
+    fields
+}
+
+fn describe(error: &validator::ValidationError) -> String {
+    let bound = |name: &str| error.params.get(name).map(ToString::to_string);
+    match error.code.as_ref() {
+        "length" => match (bound("min"), bound("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            (None, None) => "has an invalid length".to_owned(),
+        },
+        "email" => "must be an e-mail address".to_owned(),
+        code => format!("is invalid ({code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        tags: Vec<String>,
+    }
+
+    fn pointer_of(error: ApiError) -> Option<String> {
+        match error {
+            ApiError::Validation(fields) => fields.into_iter().next().and_then(|f| f.pointer),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_json() {
+        assert!(matches!(parse::<Sample>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse::<Sample>(br#"{"name":"a","tags":[]} {}"#), Err(ApiError::MalformedJson(_))));
+    }
+
+    #[test]
+    fn shape_errors_point_at_the_field() {
+        let wrong_type = parse::<Sample>(br#"{"name":"a","tags":["x",1]}"#).err();
+        assert_eq!(wrong_type.and_then(pointer_of).as_deref(), Some("/tags/1"));
+        let missing = parse::<Sample>(br#"{"tags":[]}"#).err();
+        assert_eq!(missing.and_then(pointer_of).as_deref(), Some("/name"));
+        let unknown = parse::<Sample>(br#"{"name":"a","tags":[],"msp_id":"x"}"#).err();
+        assert_eq!(unknown.and_then(pointer_of).as_deref(), Some("/msp_id"));
+    }
+}

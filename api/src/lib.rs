@@ -1,0 +1,15 @@
+//! The HTTP API of the MSP portal: routes, authentication, error mapping,
+//! the OpenAPI contract, and the pieces of the `msp-portal` binary.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod openapi;
+pub mod pagination;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod state;

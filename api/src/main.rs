@@ -1,0 +1,103 @@
+//! `msp-portal`: the MSP portal API server and its administrative commands.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use api::config::Settings;
+use api::startup::{Application, open_database};
+use clap::{Parser, Subcommand};
+use persistence::database::PoolOptions;
+
+#[derive(Parser)]
+#[command(name = "msp-portal", version, about = "MSP portal API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document to stdout (needs no database).
+    Openapi,
+    /// Create the first MSP and its owner admin. The password comes from
+    /// MSP_PORTAL_OWNER_PASSWORD, or is generated and printed once.
+    Bootstrap {
+        /// Name of the MSP.
+        #[arg(long)]
+        msp_name: String,
+        /// E-mail address the owner signs in with.
+        #[arg(long)]
+        owner_email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => print_openapi(),
+        Command::Serve => serve(),
+        Command::Migrate => migrate(),
+        Command::Bootstrap { msp_name, owner_email } => bootstrap(&msp_name, &owner_email),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            log::error!("{message}");
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_openapi() -> Result<(), String> {
+    let document = api::openapi::document_json().map_err(|e| e.to_string())?;
+    std::io::stdout().write_all(document.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn settings() -> Result<Settings, String> {
+    Settings::from_env().map_err(|e| e.to_string())
+}
+
+fn serve() -> Result<(), String> {
+    let settings = settings()?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        log::info!("listening on http://{} (Swagger UI at /docs/)", app.local_addr());
+        app.run_until_stopped().await.map_err(|e| e.to_string())?;
+        log::info!("stopped");
+        Ok(())
+    })
+}
+
+fn open_pool() -> Result<persistence::DbPool, String> {
+    let settings = settings()?;
+    let options = PoolOptions { max_size: 1, ..settings.pool };
+    actix_web::rt::System::new().block_on(open_database(&settings.database_url, &options)).map_err(|e| e.to_string())
+}
+
+fn migrate() -> Result<(), String> {
+    // Opening the database applies pending migrations.
+    open_pool().map(|_| log::info!("database is up to date"))
+}
+
+fn bootstrap(msp_name: &str, owner_email: &str) -> Result<(), String> {
+    let pool = open_pool()?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let password = std::env::var("MSP_PORTAL_OWNER_PASSWORD").ok().filter(|p| !p.is_empty());
+    let made = api::bootstrap::bootstrap(&mut conn, msp_name, owner_email, password, api::state::now())
+        .map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    let mut report = format!(
+        "Created MSP '{}' (id {})\nCreated owner admin {} (id {})\n",
+        made.msp.name, made.msp.id, made.owner.email, made.owner.id
+    );
+    if let Some(password) = made.generated_password {
+        report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));
+    }
+    out.write_all(report.as_bytes()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,334 @@
+//! Customers of the caller's MSP. Everything here is scoped to the MSP of the
+//! authenticated admin; a customer of another MSP is a 404, never a 403, so
+//! that its existence is not confirmed.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::customers::{
+    CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
+};
+use domain::pagination::Page;
+use persistence::customers::{self, CustomerRecord, CustomerWriteError};
+use persistence::transactions::write_transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::CurrentAdmin;
+use crate::db;
+use crate::error::{ApiError, InvalidField, Problem};
+use crate::json::ValidJson;
+use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::state::{AppState, now};
+
+const COLLECTION_PATH: &str = "/api/v1/customers";
+
+/// A customer organisation of the MSP.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    /// Id (UUIDv7).
+    #[schema(example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81")]
+    pub id: String,
+    /// Display name.
+    #[schema(example = "Acme Dental")]
+    pub name: String,
+    /// E-mail domains of the customer's people, lower-case, in the order given.
+    #[schema(example = json!(["acme-dental.com"]))]
+    pub domains: Vec<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(example = "DE")]
+    pub country: String,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CustomerRecord> for Customer {
+    fn from(record: CustomerRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            domains: record.domains,
+            country: record.country,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// One page of customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerPage {
+    /// Customers in creation order.
+    pub items: Vec<Customer>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new customer.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomer {
+    /// Display name, 1–200 characters.
+    #[schema(example = "Acme Dental")]
+    pub name: String,
+    /// 1–50 e-mail domains (host names), unique within the MSP.
+    #[schema(example = json!(["acme-dental.com"]))]
+    pub domains: Vec<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(example = "DE")]
+    pub country: String,
+}
+
+/// Changes to a customer; absent fields stay as they are, `domains` replaces
+/// the whole list.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomer {
+    /// New display name.
+    pub name: Option<String>,
+    /// New list of domains.
+    pub domains: Option<Vec<String>>,
+    /// New country code.
+    pub country: Option<String>,
+}
+
+/// Paging of the customer list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListCustomersParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Collects every problem of a customer's fields, not only the first.
+#[derive(Default)]
+struct FieldErrors(Vec<InvalidField>);
+
+impl FieldErrors {
+    fn check<T, E: ToString>(&mut self, pointer: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.0.push(InvalidField::at(pointer, e))).ok()
+    }
+
+    fn check_domains<S: AsRef<str>>(&mut self, raw: &[S]) -> Option<CustomerDomains> {
+        CustomerDomains::parse(raw)
+            .map_err(|errors| {
+                for error in errors {
+                    let pointer = match &error {
+                        CustomerDomainsError::Invalid { index, .. } | CustomerDomainsError::Duplicate { index, .. } => {
+                            format!("/domains/{index}")
+                        }
+                        CustomerDomainsError::Empty | CustomerDomainsError::TooMany { .. } => "/domains".to_owned(),
+                    };
+                    self.0.push(InvalidField::at(pointer, error));
+                }
+            })
+            .ok()
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(ApiError::Validation(self.0)),
+        }
+    }
+}
+
+impl CreateCustomer {
+    fn into_domain(self) -> Result<NewCustomer, ApiError> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("/name", CustomerName::parse(&self.name));
+        let domains = errors.check_domains(&self.domains);
+        let country = errors.check("/country", CountryCode::parse(&self.country));
+        let customer = match (name, domains, country) {
+            (Some(name), Some(domains), Some(country)) => Some(NewCustomer { name, domains, country }),
+            _ => None,
+        };
+        errors.finish(customer)
+    }
+}
+
+impl UpdateCustomer {
+    fn into_domain(self) -> Result<CustomerChanges, ApiError> {
+        let mut errors = FieldErrors::default();
+        let changes = CustomerChanges {
+            name: self.name.and_then(|n| errors.check("/name", CustomerName::parse(&n))),
+            domains: self.domains.and_then(|d| errors.check_domains(&d)),
+            country: self.country.and_then(|c| errors.check("/country", CountryCode::parse(&c))),
+        };
+        if errors.0.is_empty() && changes.is_empty() {
+            return Err(ApiError::invalid("", "give at least one of name, domains, country"));
+        }
+        errors.finish(Some(changes))
+    }
+}
+
+fn write_error(error: CustomerWriteError) -> ApiError {
+    match error {
+        CustomerWriteError::DomainsTaken(domains) if domains.is_empty() => ApiError::Conflict {
+            code: "domain_taken",
+            detail: "One of the domains already belongs to another customer of your MSP.".to_owned(),
+        },
+        CustomerWriteError::DomainsTaken(domains) => ApiError::Conflict {
+            code: "domain_taken",
+            detail: format!("Already used by another customer of your MSP: {}.", domains.join(", ")),
+        },
+        CustomerWriteError::Store(store) => store.into(),
+    }
+}
+
+/// Ids are UUIDs; anything else cannot name a customer.
+fn customer_id(raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
+}
+
+/// Lists the MSP's customers, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/customers", tag = "customers", operation_id = "listCustomers",
+    security(("bearer_auth" = [])),
+    params(ListCustomersParams),
+    responses(
+        (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, description = "Invalid `limit` or `cursor`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_customers(
+    state: web::Data<AppState>,
+    admin: CurrentAdmin,
+    params: web::Query<ListCustomersParams>,
+) -> Result<HttpResponse, ApiError> {
+    let size = page_size(params.limit.as_deref())?;
+    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(customers::list(conn, &admin.msp_id, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let page = Page::from_overfetch(rows, size);
+    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
+    }
+    Ok(response.json(CustomerPage { items: page.items.into_iter().map(Customer::from).collect(), next_cursor }))
+}
+
+/// Creates a customer.
+#[utoipa::path(
+    post, path = "/api/v1/customers", tag = "customers", operation_id = "createCustomer",
+    security(("bearer_auth" = [])),
+    request_body = CreateCustomer,
+    responses(
+        (status = 201, description = "Created.", body = Customer,
+            headers(("Location" = String, description = "URL of the new customer."))),
+        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A domain already belongs to another customer of the MSP.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `errors` points at each.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_customer(
+    state: web::Data<AppState>,
+    admin: CurrentAdmin,
+    body: ValidJson<CreateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.0.into_domain()?;
+    let at = now();
+    let created = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| customers::insert(tx, &admin.msp_id, &new, at)).map_err(write_error)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
+        .json(Customer::from(created)))
+}
+
+/// Reads one customer.
+#[utoipa::path(
+    get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "getCustomer",
+    security(("bearer_auth" = [])),
+    params(("id" = String, Path, description = "Customer id.")),
+    responses(
+        (status = 200, description = "The customer.", body = Customer),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = customer_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(customers::find(conn, &admin.msp_id, &id)?)).await?;
+    found.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
+}
+
+/// Changes a customer.
+#[utoipa::path(
+    patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
+    security(("bearer_auth" = [])),
+    params(("id" = String, Path, description = "Customer id.")),
+    request_body = UpdateCustomer,
+    responses(
+        (status = 200, description = "The changed customer.", body = Customer),
+        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A domain already belongs to another customer of the MSP.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `errors` points at each.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_customer(
+    state: web::Data<AppState>,
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+    body: ValidJson<UpdateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let id = customer_id(&path)?;
+    let changes = body.0.into_domain()?;
+    let at = now();
+    let updated = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| customers::update(tx, &admin.msp_id, &id, &changes, at)).map_err(write_error)
+    })
+    .await?;
+    updated.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
+}
+
+/// Deletes a customer.
+#[utoipa::path(
+    delete, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "deleteCustomer",
+    security(("bearer_auth" = [])),
+    params(("id" = String, Path, description = "Customer id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_customer(
+    state: web::Data<AppState>,
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = customer_id(&path)?;
+    let deleted =
+        db::run(&state.pool, move |conn| Ok(write_transaction(conn, |tx| customers::delete(tx, &admin.msp_id, &id))?))
+            .await?;
+    if deleted { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::NotFound) }
+}

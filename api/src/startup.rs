@@ -1,0 +1,152 @@
+//! Building and running the server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{HttpServer, web};
+use persistence::database::PoolOptions;
+use persistence::{DatabaseUrl, DbPool, StoreError};
+use rand::RngCore;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::passwords;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::error::{ApiError, InvalidField};
+use crate::json::BodyLimit;
+use crate::routes::{auth, customers, fallback, health, me};
+use crate::state::AppState;
+use crate::{openapi, request_id};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database is unreachable or migrations failed.
+    #[error("database: {0}")]
+    Database(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    /// Something else failed while preparing.
+    #[error("start-up failed: {0}")]
+    Other(String),
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    local_addr: SocketAddr,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Connects to the database, applies pending migrations, and binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = open_database(&settings.database_url, &settings.pool).await?;
+        let secret = settings.jwt_secret.clone().unwrap_or_else(|| {
+            log::warn!("JWT_SECRET is not set: using a random secret; tokens will not survive a restart");
+            let mut secret = vec![0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut secret);
+            secret
+        });
+        let decoy_password_hash = web::block(passwords::decoy_hash)
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))?
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        let state =
+            web::Data::new(AppState { pool: pool.clone(), tokens: TokenKeys::new(&secret), decoy_password_hash });
+        let body_limit = web::Data::new(BodyLimit(settings.body_limit));
+        let document = openapi::document();
+
+        let listener = TcpListener::bind(&settings.bind_addr)?;
+        let local_addr = listener.local_addr()?;
+        let mut server = HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(state.clone())
+                .app_data(body_limit.clone())
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    ApiError::InvalidParameters(vec![InvalidField::parameter("query", error)]).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .configure(routes)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+                .default_service(web::to(fallback::route_not_found))
+                .wrap(from_fn(request_id::middleware))
+                .wrap(Logger::new(r#"%a "%r" %s %b %Dms request_id=%{x-request-id}o"#))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        if !settings.handle_signals {
+            server = server.disable_signals();
+        }
+        Ok(Self { server: server.run(), local_addr, pool })
+    }
+
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// The server's connection pool.
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
+    /// Serves until stopped (SIGTERM/SIGINT, or the handle), finishing
+    /// in-flight requests first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Every route of the API.
+fn routes(cfg: &mut web::ServiceConfig) {
+    use fallback::resource;
+    cfg.service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+                .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh)))
+                .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                .service(resource("/me", "GET").route(web::get().to(me::get_me)))
+                .service(
+                    resource("/customers", "GET, POST")
+                        .route(web::get().to(customers::list_customers))
+                        .route(web::post().to(customers::create_customer)),
+                )
+                .service(
+                    resource("/customers/{id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(customers::get_customer))
+                        .route(web::patch().to(customers::update_customer))
+                        .route(web::delete().to(customers::delete_customer)),
+                ),
+        );
+}
+
+/// Opens the pool and applies pending migrations, off the async threads.
+pub async fn open_database(url: &DatabaseUrl, options: &PoolOptions) -> Result<DbPool, StoreError> {
+    let (url, options) = (url.clone(), options.clone());
+    let opened = web::block(move || {
+        log::info!("opening {} database at {}", url.backend_name(), url.redacted());
+        let pool = persistence::database::connect(&url, &options)?;
+        let mut conn = pool.get()?;
+        let applied = persistence::migrations::run_pending(&mut conn)?;
+        if !applied.is_empty() {
+            log::info!("applied migrations: {}", applied.join(", "));
+        }
+        Ok::<_, StoreError>(pool)
+    })
+    .await;
+    opened.map_err(|e| StoreError::Migration(e.to_string()))?
+}

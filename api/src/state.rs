@@ -1,0 +1,22 @@
+//! What every handler can reach.
+
+use persistence::DbPool;
+
+use crate::auth::tokens::TokenKeys;
+
+/// Shared, immutable application state (cloned cheaply into each worker).
+pub struct AppState {
+    /// Database connections.
+    pub pool: DbPool,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+    /// See [`crate::auth::passwords::decoy_hash`].
+    pub decoy_password_hash: String,
+}
+
+/// The current time, truncated to microseconds: both backends store
+/// microseconds, so what a response shows equals what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,142 @@
+//! Admins of an MSP: roles and the password policy.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::email::EmailAddress;
+
+/// What an admin may do. Owners manage other admins; standard admins do
+/// everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminRole {
+    /// Full control of the MSP, including its admins.
+    Owner,
+    /// Every permission except managing admins.
+    Standard,
+}
+
+impl AdminRole {
+    /// The stored and serialised spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Standard => "standard",
+        }
+    }
+}
+
+impl fmt::Display for AdminRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role spelling that is not one of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown admin role '{0}'")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for AdminRole {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "owner" => Ok(Self::Owner),
+            "standard" => Ok(Self::Standard),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+/// A password chosen by an admin that meets the policy: 12 to 256
+/// characters, and not containing the local part of the admin's e-mail
+/// address (the most common weak choice). Only its hash is ever stored.
+pub struct NewPassword(String);
+
+/// Why a password was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Fewer than [`NewPassword::MIN_CHARS`] characters.
+    #[error("must be at least {min} characters")]
+    TooShort {
+        /// The minimum.
+        min: usize,
+    },
+    /// More than [`NewPassword::MAX_CHARS`] characters.
+    #[error("must be at most {max} characters")]
+    TooLong {
+        /// The maximum.
+        max: usize,
+    },
+    /// Contains the e-mail's local part, in any case.
+    #[error("must not contain the name part of the e-mail address")]
+    ContainsEmail,
+}
+
+impl NewPassword {
+    /// Fewest characters accepted.
+    pub const MIN_CHARS: usize = 12;
+    /// Most characters accepted: long enough for any passphrase, short enough
+    /// that hashing it is no denial-of-service vector.
+    pub const MAX_CHARS: usize = 256;
+
+    /// Checks `raw` against the policy for the admin with `email`.
+    pub fn parse(raw: &str, email: &EmailAddress) -> Result<Self, PasswordError> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(PasswordError::TooShort { min: Self::MIN_CHARS });
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+        }
+        if raw.to_lowercase().contains(email.local_part()) {
+            return Err(PasswordError::ContainsEmail);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The password, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> EmailAddress {
+        EmailAddress::parse("jane.doe@example.com").expect("valid")
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_spelling() {
+        for role in [AdminRole::Owner, AdminRole::Standard] {
+            assert_eq!(role.as_str().parse::<AdminRole>(), Ok(role));
+        }
+        assert!("admin".parse::<AdminRole>().is_err());
+    }
+
+    #[test]
+    fn passwords_follow_the_policy() {
+        assert!(NewPassword::parse("correct horse battery", &email()).is_ok());
+        assert_eq!(NewPassword::parse("short", &email()).map(|_| ()), Err(PasswordError::TooShort { min: 12 }));
+        assert_eq!(NewPassword::parse("my-JANE.DOE-password", &email()).map(|_| ()), Err(PasswordError::ContainsEmail));
+        assert_eq!(
+            NewPassword::parse(&"x".repeat(257), &email()).map(|_| ()),
+            Err(PasswordError::TooLong { max: 256 })
+        );
+    }
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let password = NewPassword::parse("correct horse battery", &email()).expect("valid");
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+}

@@ -1,0 +1,15 @@
+//! Business rules of the MSP portal.
+//!
+//! This crate is where an engineer reads the rules: what a valid customer,
+//! domain, e-mail address or password is, how pages are cut, how a refresh
+//! token may be used. It has no I/O: no database, no HTTP, no clock of its own
+//! (callers pass `now`). `make test` fails if it ever depends on diesel or
+//! actix.
+
+pub mod admins;
+pub mod customers;
+pub mod email;
+pub mod msps;
+pub mod pagination;
+pub mod sessions;
+mod text;

@@ -1,0 +1,26 @@
+//! Storage of the MSP portal on PostgreSQL or SQLite, from one code base.
+//!
+//! Every SQL statement of the product lives in this crate. Query functions take
+//! `&mut DbConnection`, so the caller decides what runs in one transaction
+//! (see [`transactions::write_transaction`]). Ids are UUIDv7 strings made here;
+//! timestamps are UTC.
+
+pub mod admins;
+pub mod customers;
+pub mod database;
+pub mod error;
+pub mod migrations;
+pub mod msps;
+pub mod provisioning;
+mod schema;
+pub mod sessions;
+pub mod transactions;
+
+pub use database::{DatabaseUrl, DbConnection, DbPool};
+pub use error::StoreError;
+
+/// A new primary key: a UUIDv7, so keys sort by creation time, which keyset
+/// pagination relies on.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

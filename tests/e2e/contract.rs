@@ -1,0 +1,51 @@
+//! The served contract is the committed one, and complete.
+
+use e2e_tests::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn committed() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let text = std::fs::read_to_string(path).expect("openapi/openapi.json exists; run `make openapi`");
+    serde_json::from_str(&text).expect("committed contract is JSON")
+}
+
+on_both_backends! {
+    async fn the_served_document_equals_the_committed_one(app: TestApp) {
+        let response = app.get("/openapi.json", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let served: Value = response.json().await.unwrap();
+        assert_eq!(served["openapi"], "3.1.0");
+        assert!(served == committed(), "openapi/openapi.json is stale: run `make openapi` and commit it");
+    }
+}
+
+#[test]
+fn every_operation_has_an_id_a_tag_and_its_error_responses() {
+    let document = committed();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(operation_ids.insert(id.to_owned()), "operationId {id} is used twice");
+            assert!(operation["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has no tag");
+            let responses = operation["responses"].as_object().unwrap();
+            if path.starts_with("/api/") {
+                assert!(
+                    responses.keys().any(|s| s.starts_with('4') || s.starts_with('5')),
+                    "{method} {path} lists no error"
+                );
+                for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('4') || s.starts_with('5')) {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status} is not problem+json"
+                    );
+                }
+            }
+            let public =
+                matches!(path.as_str(), "/healthz" | "/readyz" | "/api/v1/auth/login" | "/api/v1/auth/refresh");
+            assert_eq!(operation.get("security").is_none(), public, "{method} {path} security");
+        }
+    }
+    assert_eq!(document["components"]["securitySchemes"]["bearer_auth"]["scheme"], "bearer");
+}

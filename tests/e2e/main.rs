@@ -1,0 +1,11 @@
+//! End-to-end tests over real HTTP. Every scenario runs on SQLite and on
+//! PostgreSQL, each on a fresh database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod contract;
+mod customers;
+mod http_errors;
+mod probes;
+mod schema;
+mod tenancy;

@@ -1,0 +1,286 @@
+//! Harness of the end-to-end tests: a real server on a random port, over a
+//! fresh database of its own, on SQLite or PostgreSQL.
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); every test creates its own
+//! database there and drops it afterwards. When PostgreSQL does not answer,
+//! the PostgreSQL half of the suite is skipped with one loud line, unless `CI`
+//! is set, where that is a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use api::auth::tokens::TokenKeys;
+use api::config::Settings;
+use api::startup::Application;
+use persistence::database::PoolOptions;
+use persistence::{DatabaseUrl, DbPool, provisioning};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+
+/// The HMAC secret of every test server, so tests can forge tokens.
+pub const TEST_JWT_SECRET: &[u8] = b"e2e-test-secret-e2e-test-secret-0123456789";
+
+/// The password of every seeded admin.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Which storage a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A new database on the test PostgreSQL server.
+    Postgres,
+}
+
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { server_url, name } = self
+            && let Err(error) = provisioning::drop_postgres_database(server_url, name)
+        {
+            let _ = writeln!(std::io::stderr(), "could not drop test database {name}: {error}");
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// HTTP client (no redirects followed).
+    pub client: reqwest::Client,
+    /// A pool on the server's database, to check what was stored.
+    pub pool: DbPool,
+    /// Which backend this is.
+    pub backend: Backend,
+    // Dropped last: the database outlives the pool above.
+    _database: TestDatabase,
+}
+
+/// The PostgreSQL server URL, or `None` when PostgreSQL is skipped.
+fn postgres_server() -> Option<&'static str> {
+    static SERVER: OnceLock<Option<String>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let url = std::env::var("TEST_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            match provisioning::postgres_answers(&url) {
+                Ok(()) => Some(url),
+                Err(error) if std::env::var_os("CI").is_some() => {
+                    panic!("PostgreSQL at {url} does not answer ({error}) and CI is set: refusing to skip")
+                }
+                Err(error) => {
+                    // Written past the test harness's capture so that it is seen.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\n!!!!! PostgreSQL at {url} does not answer ({error}): ALL POSTGRESQL TESTS ARE SKIPPED !!!!!\n"
+                    );
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// Starts a server on `backend`, or returns `None` when that backend is
+/// skipped (PostgreSQL unavailable outside CI).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (database_url, database) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let path = dir.path().join("portal.db");
+            (DatabaseUrl::Sqlite(path), TestDatabase::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let server_url = tokio::task::spawn_blocking(|| postgres_server().map(str::to_owned)).await.ok()??;
+            let name = format!("msp_test_{}", uuid::Uuid::now_v7().simple());
+            let (server, db) = (server_url.clone(), name.clone());
+            tokio::task::spawn_blocking(move || provisioning::create_postgres_database(&server, &db))
+                .await
+                .expect("join")
+                .expect("create test database");
+            let url = provisioning::with_database(&server_url, &name);
+            (DatabaseUrl::Postgres(url), TestDatabase::Postgres { server_url, name })
+        }
+    };
+    let settings = Settings {
+        database_url,
+        bind_addr: "127.0.0.1:0".to_owned(),
+        jwt_secret: Some(TEST_JWT_SECRET.to_vec()),
+        body_limit: api::json::DEFAULT_BODY_LIMIT,
+        pool: PoolOptions { max_size: 4, connection_timeout: Duration::from_secs(10) },
+        workers: Some(1),
+        handle_signals: false,
+    };
+    let app = Application::build(settings).await.expect("server starts");
+    let address = format!("http://{}", app.local_addr());
+    let pool = app.pool();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    Some(TestApp { address, client, pool, backend, _database: database })
+}
+
+/// An MSP with a signed-in owner.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The MSP's id.
+    pub msp_id: String,
+    /// The owner's id.
+    pub admin_id: String,
+    /// The owner's e-mail.
+    pub email: String,
+    /// A valid access token of the owner.
+    pub token: String,
+    /// The matching refresh token.
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Keys that sign tokens this server accepts.
+    pub fn token_keys(&self) -> TokenKeys {
+        TokenKeys::new(TEST_JWT_SECRET)
+    }
+
+    /// Creates an MSP and its owner the way `msp-portal bootstrap` does.
+    pub async fn bootstrap(&self, msp_name: &str, email: &str) -> api::bootstrap::Bootstrapped {
+        let pool = self.pool.clone();
+        let (msp_name, email) = (msp_name.to_owned(), email.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("connection");
+            api::bootstrap::bootstrap(&mut conn, &msp_name, &email, Some(PASSWORD.to_owned()), api::state::now())
+        })
+        .await
+        .expect("join")
+        .expect("bootstrap")
+    }
+
+    /// Creates an MSP and signs its owner in.
+    pub async fn tenant(&self, msp_name: &str) -> Tenant {
+        let email = format!("owner@{}.example", msp_name.to_lowercase().replace(' ', "-"));
+        let made = self.bootstrap(msp_name, &email).await;
+        let tokens = self.login(&email, PASSWORD).await;
+        Tenant {
+            msp_id: made.msp.id,
+            admin_id: made.owner.id,
+            email,
+            token: tokens["access_token"].as_str().expect("access token").to_owned(),
+            refresh_token: tokens["refresh_token"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+
+    /// Signs in and returns the token response, asserting success.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let response = self.post("/api/v1/auth/login", None, &json!({ "email": email, "password": password })).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email} failed");
+        response.json().await.expect("json")
+    }
+
+    /// `GET path`, with a bearer token if given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(self.client.get(self.url(path)), token).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(self.client.post(self.url(path)).json(body), token).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(self.client.patch(self.url(path)).json(body), token).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(self.client.delete(self.url(path)), token).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> Response {
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// Creates a customer and returns its JSON, asserting a 201.
+    pub async fn create_customer(&self, tenant: &Tenant, name: &str, domains: &[&str]) -> Value {
+        let response = self
+            .post(
+                "/api/v1/customers",
+                Some(&tenant.token),
+                &json!({ "name": name, "domains": domains, "country": "DE" }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {name}");
+        response.json().await.expect("json")
+    }
+
+    /// Runs `work` on a connection to the server's database.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut persistence::DbConnection) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || work(&mut pool.get().expect("connection"))).await.expect("join")
+    }
+}
+
+/// Asserts that `response` is a problem+json with `status` and `code`, and
+/// carries a request id; returns the problem.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    assert!(response.headers().contains_key("x-request-id"), "X-Request-Id missing");
+    let content_type =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status.as_u16(), "problem status: {body}");
+    assert_eq!(body["code"], code, "problem code: {body}");
+    assert_eq!(body["type"], format!("urn:msp-portal:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string(), "title and detail: {body}");
+    body
+}
+
+/// Defines each scenario twice, as `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: $crate::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::spawn_app($crate::Backend::Sqlite).await.expect("SQLite is always available");
+                scenario(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await {
+                    scenario(app).await;
+                }
+            }
+        }
+    )+};
+}
