@@ -22,7 +22,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     "type": "urn:msp-portal:problem:validation_failed",
     "title": "Unprocessable Content",
     "status": 422,
-    "detail": "The request body has 1 invalid field.",
+    "detail": "The request has 1 invalid field.",
     "code": "validation_failed",
     "errors": [{"pointer": "/domains/0", "message": "must have at least two labels, like example.com"}]
 }))]
