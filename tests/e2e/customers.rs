@@ -138,4 +138,32 @@ on_both_backends! {
             assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
         }
     }
+
+    async fn concurrent_writes_neither_fail_nor_break_the_domain_rule(app: TestApp) {
+        let tenant = app.tenant("Racer").await;
+        // Twenty creates at once, distinct domains: all succeed ("database is
+        // locked" would surface as a 5xx here).
+        let creates = (0..20).map(|i| {
+            let body = json!({ "name": format!("Parallel {i}"), "domains": [format!("p{i}.example")], "country": "DE" });
+            let (app, token) = (&app, tenant.token.clone());
+            async move { app.post("/api/v1/customers", Some(&token), &body).await.status() }
+        });
+        let statuses = futures_util::future::join_all(creates).await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+
+        // Ten creates at once claiming one domain: exactly one wins, the rest are 409.
+        let claims = (0..10).map(|i| {
+            let body = json!({ "name": format!("Claimant {i}"), "domains": ["contested.example"], "country": "DE" });
+            let (app, token) = (&app, tenant.token.clone());
+            async move { app.post("/api/v1/customers", Some(&token), &body).await.status() }
+        });
+        let statuses = futures_util::future::join_all(claims).await;
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 9, "{statuses:?}");
+
+        let msp_id = tenant.msp_id.clone();
+        let stored = app.with_db(move |conn| persistence::customers::list(conn, &msp_id, None, 100).unwrap()).await;
+        assert_eq!(stored.len(), 21, "20 parallel customers and one claimant, nothing half-written");
+        assert_eq!(stored.iter().filter(|c| c.domains == ["contested.example"]).count(), 1);
+    }
 }
