@@ -22,7 +22,8 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn openapi_prints_the_committed_contract_without_a_database() {
     // An unreachable database proves the command needs none.
-    let output = msp_portal().arg("openapi").env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none").output().unwrap();
+    let output =
+        msp_portal().arg("openapi").env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none").output().unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
     assert!(text(&output.stdout) == committed, "openapi/openapi.json is stale: run `make openapi` and commit it");
@@ -62,15 +63,20 @@ fn bootstrap_twice_on_sqlite() {
 
 #[test]
 fn bootstrap_twice_on_postgres() {
-    let server = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let server =
+        std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     if let Err(error) = provisioning::postgres_answers(&server) {
         assert!(std::env::var_os("CI").is_none(), "PostgreSQL at {server} does not answer ({error}) and CI is set");
-        let _ = writeln!(std::io::stderr(), "!!!!! PostgreSQL at {server} does not answer: CLI PostgreSQL test SKIPPED !!!!!");
+        let _ = writeln!(
+            std::io::stderr(),
+            "!!!!! PostgreSQL at {server} does not answer: CLI PostgreSQL test SKIPPED !!!!!"
+        );
         return;
     }
     let name = format!("msp_cli_{}", std::process::id());
     provisioning::create_postgres_database(&server, &name).unwrap();
-    let result = std::panic::catch_unwind(|| bootstrap_is_refused_the_second_time(&provisioning::with_database(&server, &name)));
+    let result =
+        std::panic::catch_unwind(|| bootstrap_is_refused_the_second_time(&provisioning::with_database(&server, &name)));
     provisioning::drop_postgres_database(&server, &name).unwrap();
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
