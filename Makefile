@@ -3,9 +3,10 @@
 CARGO        ?= cargo
 TEST_THREADS ?= 8
 PYDEPS       := target/pydeps
+PYFUZZ       := target/pyfuzz
 OPENAPI_JSON := openapi/openapi.json
 
-.PHONY: run build test lint fmt domain-check openapi openapi-validate bench clean-data
+.PHONY: run build test lint fmt domain-check openapi openapi-validate contract-fuzz bench clean-data
 
 ## run: build and start the API on SQLite (./data/msp-portal.db), Swagger UI at /docs/
 run:
@@ -14,9 +15,10 @@ run:
 build:
 	$(CARGO) build --workspace --all-targets
 
-## test: formatting, lints, the domain's purity, the contract, and every test on both backends
+## test: formatting, lints, the domain's purity, the contract, every test on both backends, the contract fuzz
 test: lint domain-check openapi-validate
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
+	$(MAKE) --no-print-directory contract-fuzz
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -42,6 +44,15 @@ openapi-validate: $(PYDEPS)/.installed
 
 $(PYDEPS)/.installed:
 	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0'
+	touch $@
+
+## contract-fuzz: schemathesis generates requests from the contract against the real binary; no 5xx, no response off-contract
+contract-fuzz: $(PYFUZZ)/.installed
+	$(CARGO) build -q -p api --bin msp-portal
+	PATH="$(CURDIR)/$(PYFUZZ)/bin:$$PATH" PYTHONPATH=$(PYFUZZ) python3 tests/fuzz/contract_fuzz.py target/debug/msp-portal $(OPENAPI_JSON)
+
+$(PYFUZZ)/.installed:
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYFUZZ) 'schemathesis==4.32.5'
 	touch $@
 
 ## bench: load figures (req/s, p50/p99, sizes) on SQLite and PostgreSQL

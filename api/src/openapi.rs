@@ -30,6 +30,7 @@ Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access
         customers::update_customer,
         customers::delete_customer,
     ),
+    components(schemas(customers::CountryCodeSchema)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Probes for orchestrators and load balancers."),

@@ -35,8 +35,9 @@ impl fmt::Display for CustomerName {
     }
 }
 
-/// The e-mail domains of one customer: 1–50 distinct host names, in the order
-/// given. Accounts of the customer must have an address in one of them.
+/// The e-mail domains of one customer: 1–50 host names, in the order given,
+/// each once (a repetition, in any case, is dropped). Accounts of the customer
+/// must have an address in one of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerDomains(Vec<DomainName>);
 
@@ -61,21 +62,14 @@ pub enum CustomerDomainsError {
         /// What is wrong with it.
         source: DomainNameError,
     },
-    /// Entry `index` repeats an earlier entry (after lower-casing).
-    #[error("'{domain}' is listed twice")]
-    Duplicate {
-        /// Position of the repetition, from 0.
-        index: usize,
-        /// The repeated domain.
-        domain: String,
-    },
 }
 
 impl CustomerDomains {
     /// Most domains one customer may have.
     pub const MAX: usize = 50;
 
-    /// Parses every entry, reporting every bad one (not just the first).
+    /// Parses every entry, reporting every bad one (not just the first), and
+    /// drops repetitions.
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, Vec<CustomerDomainsError>> {
         if raw.is_empty() {
             return Err(vec![CustomerDomainsError::Empty]);
@@ -88,9 +82,7 @@ impl CustomerDomains {
         let mut errors = Vec::new();
         for (index, entry) in raw.iter().enumerate() {
             match DomainName::parse(entry.as_ref()) {
-                Ok(domain) if !seen.insert(domain.clone()) => {
-                    errors.push(CustomerDomainsError::Duplicate { index, domain: domain.to_string() });
-                }
+                Ok(domain) if !seen.insert(domain.clone()) => {}
                 Ok(domain) => domains.push(domain),
                 Err(source) => errors.push(CustomerDomainsError::Invalid { index, source }),
             }
@@ -104,25 +96,33 @@ impl CustomerDomains {
     }
 }
 
-/// A country as an ISO 3166-1 alpha-2 code (`DE`, `US`…), upper-cased. Only
-/// assigned codes are accepted.
+/// A country as an ISO 3166-1 alpha-2 code (`DE`, `US`…): two upper-case
+/// letters, and only assigned codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountryCode([u8; 2]);
 
 /// Why a country code was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not an ISO 3166-1 alpha-2 country code")]
+#[error("'{0}' is not an ISO 3166-1 alpha-2 country code (two upper-case letters, like DE)")]
 pub struct CountryCodeError(pub String);
 
 impl CountryCode {
-    /// Parses a code in any case.
+    /// Parses a code, exactly as listed by [`CountryCode::all`].
     pub fn parse(raw: &str) -> Result<Self, CountryCodeError> {
-        let upper = raw.trim().to_ascii_uppercase();
-        let bytes: [u8; 2] = upper.as_bytes().try_into().map_err(|_| CountryCodeError(raw.to_owned()))?;
-        if !bytes.iter().all(u8::is_ascii_uppercase) || celes::Country::from_alpha2(&upper).is_err() {
-            return Err(CountryCodeError(raw.to_owned()));
+        let refused = || CountryCodeError(raw.to_owned());
+        let bytes: [u8; 2] = raw.as_bytes().try_into().map_err(|_| refused())?;
+        if !bytes.iter().all(u8::is_ascii_uppercase) || celes::Country::from_alpha2(raw).is_err() {
+            return Err(refused());
         }
         Ok(Self(bytes))
+    }
+
+    /// Every assigned code, sorted: what the API contract lists.
+    pub fn all() -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = celes::Country::get_countries().iter().map(|c| c.alpha2).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
     }
 
     /// The two upper-case letters.
@@ -183,10 +183,17 @@ mod tests {
 
     #[test]
     fn every_bad_domain_is_reported_with_its_index() {
-        let errors = CustomerDomains::parse(&["ok.example", "bad", "OK.example"]).expect_err("invalid");
+        let errors = CustomerDomains::parse(&["bad", "ok.example", "also bad"]).expect_err("invalid");
         assert_eq!(errors.len(), 2);
-        assert!(matches!(errors[0], CustomerDomainsError::Invalid { index: 1, .. }));
-        assert_eq!(errors[1], CustomerDomainsError::Duplicate { index: 2, domain: "ok.example".into() });
+        assert!(matches!(errors[0], CustomerDomainsError::Invalid { index: 0, .. }));
+        assert!(matches!(errors[1], CustomerDomainsError::Invalid { index: 2, .. }));
+    }
+
+    #[test]
+    fn repeated_domains_are_kept_once() {
+        let domains = CustomerDomains::parse(&["ok.example", "OK.example.", "b.example"]).expect("valid");
+        let names: Vec<_> = domains.as_slice().iter().map(DomainName::as_str).collect();
+        assert_eq!(names, ["ok.example", "b.example"]);
     }
 
     #[test]
@@ -200,12 +207,27 @@ mod tests {
     }
 
     #[test]
-    fn country_codes_must_be_assigned() {
-        assert_eq!(CountryCode::parse("de").map(|c| c.to_string()), Ok("DE".into()));
+    fn country_codes_must_be_assigned_and_upper_case() {
+        assert_eq!(CountryCode::parse("DE").map(|c| c.to_string()), Ok("DE".into()));
+        assert!(CountryCode::parse("de").is_err());
+        assert!(CountryCode::parse(" DE").is_err());
         assert!(CountryCode::parse("XX").is_err());
         assert!(CountryCode::parse("DEU").is_err());
         assert!(CountryCode::parse("1A").is_err());
         assert!(CountryCode::parse("ÄÖ").is_err());
+    }
+
+    #[test]
+    fn the_published_list_is_exactly_what_parses() {
+        let all = CountryCode::all();
+        assert!(all.len() >= 249 && all.contains(&"DE") && all.contains(&"US"));
+        assert!(all.iter().all(|code| CountryCode::parse(code).is_ok()));
+        for first in b'A'..=b'Z' {
+            for second in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![first, second]).expect("ASCII");
+                assert_eq!(CountryCode::parse(&code).is_ok(), all.contains(&code.as_str()), "{code}");
+            }
+        }
     }
 
     #[test]

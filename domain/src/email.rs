@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-/// A DNS host name as customers use them for e-mail: lower-cased, at least two
-/// labels, each 1–63 letters, digits or hyphens (not at either end), at most
-/// 253 characters, and a top-level label that is not all digits (so that an IP
-/// address is not mistaken for a domain).
+/// A DNS host name as customers use them for e-mail: at least two labels, each
+/// 1–63 letters, digits or hyphens (not at either end), at most 253
+/// characters, and a top-level label that starts with a letter (as every real
+/// one does, so that an IP address is never mistaken for a domain). Stored
+/// lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DomainName(String);
 
@@ -24,26 +25,31 @@ pub enum DomainNameError {
     /// A label that is empty, too long, or has a character outside `a-z0-9-`.
     #[error("label '{0}' must be 1-63 letters, digits or hyphens, not starting or ending with a hyphen")]
     InvalidLabel(String),
-    /// The last label is all digits.
-    #[error("top-level label must not be numeric")]
-    NumericTopLevel,
+    /// The last label does not start with a letter.
+    #[error("the top-level label must start with a letter")]
+    TopLevelNotAlphabetic,
 }
 
 impl DomainName {
     /// Longest host name DNS allows.
     pub const MAX_LEN: usize = 253;
 
+    /// The rule as a regular expression, for the API contract; `parse`
+    /// accepts exactly the strings of at most [`Self::MAX_LEN`] characters
+    /// that match it.
+    pub const PATTERN: &'static str =
+        r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$";
+
     /// Parses a host name, lower-casing it. A single trailing dot (the DNS
     /// root) is accepted and dropped.
     pub fn parse(raw: &str) -> Result<Self, DomainNameError> {
-        let trimmed = raw.trim();
-        let name = trimmed.strip_suffix('.').unwrap_or(trimmed).to_ascii_lowercase();
-        if name.is_empty() {
+        if raw.is_empty() {
             return Err(DomainNameError::Empty);
         }
-        if name.len() > Self::MAX_LEN {
+        if raw.len() > Self::MAX_LEN {
             return Err(DomainNameError::TooLong);
         }
+        let name = raw.strip_suffix('.').unwrap_or(raw).to_ascii_lowercase();
         let labels: Vec<&str> = name.split('.').collect();
         for label in &labels {
             let valid = !label.is_empty()
@@ -58,8 +64,8 @@ impl DomainName {
         if labels.len() < 2 {
             return Err(DomainNameError::SingleLabel);
         }
-        if labels.last().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(DomainNameError::NumericTopLevel);
+        if !labels.last().is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_lowercase())) {
+            return Err(DomainNameError::TopLevelNotAlphabetic);
         }
         Ok(Self(name))
     }
@@ -104,7 +110,7 @@ pub enum EmailError {
 }
 
 impl EmailAddress {
-    /// Parses and lower-cases an address.
+    /// Parses and lower-cases an address; surrounding whitespace is ignored.
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let address = raw.trim().to_lowercase();
         if address.len() > 254 {
@@ -153,14 +159,20 @@ mod tests {
 
     #[test]
     fn domains_are_lower_cased_and_lose_the_root_dot() {
-        assert_eq!(DomainName::parse(" Example.COM. ").map(|d| d.to_string()), Ok("example.com".into()));
+        assert_eq!(DomainName::parse("Example.COM.").map(|d| d.to_string()), Ok("example.com".into()));
+        assert_eq!(
+            DomainName::parse("xn--80ak6aa92e.xn--p1ai").map(|d| d.to_string()),
+            Ok("xn--80ak6aa92e.xn--p1ai".into())
+        );
     }
 
     #[test]
     fn malformed_domains_are_refused_with_the_reason() {
         assert_eq!(DomainName::parse(""), Err(DomainNameError::Empty));
         assert_eq!(DomainName::parse("localhost"), Err(DomainNameError::SingleLabel));
-        assert_eq!(DomainName::parse("10.0.0.1"), Err(DomainNameError::NumericTopLevel));
+        assert_eq!(DomainName::parse("10.0.0.1"), Err(DomainNameError::TopLevelNotAlphabetic));
+        assert_eq!(DomainName::parse("a.1com"), Err(DomainNameError::TopLevelNotAlphabetic));
+        assert_eq!(DomainName::parse(" a.com"), Err(DomainNameError::InvalidLabel(" a".into())));
         assert_eq!(DomainName::parse("-a.com"), Err(DomainNameError::InvalidLabel("-a".into())));
         assert_eq!(DomainName::parse("a..com"), Err(DomainNameError::InvalidLabel(String::new())));
         assert_eq!(DomainName::parse("a_b.com"), Err(DomainNameError::InvalidLabel("a_b".into())));
@@ -194,6 +206,22 @@ mod tests {
             let parsed = DomainName::parse(&raw).expect("generated names are valid");
             prop_assert_eq!(DomainName::parse(parsed.as_str()), Ok(parsed.clone()));
             prop_assert_eq!(parsed.as_str(), raw.as_str());
+        }
+
+        /// The contract publishes `PATTERN` and `MAX_LEN`; the parser must
+        /// accept exactly what they allow, or clients and server disagree.
+        #[test]
+        fn the_parser_accepts_exactly_what_the_published_pattern_allows(
+            raw in prop_oneof![
+                "[a-zA-Z0-9.-]{0,20}",
+                "([a-z0-9-]{1,8}\\.){1,4}[a-z0-9-]{1,8}\\.?",
+                "([a-z0-9]{1,63}\\.){3,5}[a-z]{1,10}",
+                "[ a-z0-9_.-]{0,12}",
+            ]
+        ) {
+            let pattern = regex::Regex::new(DomainName::PATTERN).unwrap();
+            let allowed = raw.len() <= DomainName::MAX_LEN && pattern.is_match(&raw);
+            prop_assert_eq!(DomainName::parse(&raw).is_ok(), allowed, "{}", raw);
         }
 
         #[test]

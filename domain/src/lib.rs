@@ -12,4 +12,4 @@ pub mod email;
 pub mod msps;
 pub mod pagination;
 pub mod sessions;
-mod text;
+pub mod text;

@@ -6,7 +6,7 @@ on_both_backends! {
     async fn created_customers_are_201_with_location_and_stored(app: TestApp) {
         let tenant = app.tenant("Creator").await;
         let response = app.post("/api/v1/customers", Some(&tenant.token),
-            &json!({ "name": "  Acme   Dental ", "domains": ["Acme-Dental.com", "acme.example."], "country": "de" })).await;
+            &json!({ "name": "  Acme   Dental ", "domains": ["Acme-Dental.com", "acme.example.", "ACME-dental.com"], "country": "DE" })).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let created: Value = response.json().await.unwrap();
@@ -82,7 +82,7 @@ on_both_backends! {
         assert_eq!(renamed["created_at"], customer["created_at"]);
         assert!(renamed["updated_at"].as_str().unwrap() > customer["updated_at"].as_str().unwrap());
 
-        let response = app.patch(&path, Some(&tenant.token), &json!({ "domains": ["new.example", "second.example"], "country": "fr" })).await;
+        let response = app.patch(&path, Some(&tenant.token), &json!({ "domains": ["new.example", "second.example"], "country": "FR" })).await;
         let moved: Value = response.json().await.unwrap();
         assert_eq!(moved["domains"], json!(["new.example", "second.example"]));
         assert_eq!(moved["country"], "FR");
@@ -91,11 +91,21 @@ on_both_backends! {
         // The released domain can be used by another customer.
         app.create_customer(&tenant, "Reuser", &["before.example"]).await;
 
+        // An empty patch changes nothing, not even updated_at.
         let empty = app.patch(&path, Some(&tenant.token), &json!({})).await;
-        assert_problem(empty, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(empty.status(), StatusCode::OK);
+        assert_eq!(empty.json::<Value>().await.unwrap(), moved);
+
         let invalid = app.patch(&path, Some(&tenant.token), &json!({ "country": "Germany" })).await;
         let problem = assert_problem(invalid, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["pointer"], "/country");
+        let lower_case = app.patch(&path, Some(&tenant.token), &json!({ "country": "fr" })).await;
+        let problem = assert_problem(lower_case, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("upper-case"), "{problem}");
+        // null is a mistake, not "no change": a customer always has a name.
+        let null = app.patch(&path, Some(&tenant.token), &json!({ "name": null })).await;
+        let problem = assert_problem(null, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["pointer"], "/name");
         // A refused change changed nothing.
         assert_eq!(app.get(&path, Some(&tenant.token)).await.json::<Value>().await.unwrap(), moved);
     }

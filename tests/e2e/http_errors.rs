@@ -66,7 +66,7 @@ on_both_backends! {
     async fn invalid_fields_are_422_problems_pointing_at_each(app: TestApp) {
         let tenant = app.tenant("Pointers").await;
         let response = app.post("/api/v1/customers", Some(&tenant.token),
-            &json!({ "name": "  ", "domains": ["ok.example", "not a domain", "OK.example"], "country": "ZZ" })).await;
+            &json!({ "name": "  ", "domains": ["ok.example", "not a domain", "-bad.example"], "country": "de" })).await;
         let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let pointers: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
         assert_eq!(pointers, ["/name", "/domains/1", "/domains/2", "/country"]);

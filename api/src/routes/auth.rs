@@ -22,11 +22,11 @@ use crate::state::{AppState, now};
 pub struct LoginRequest {
     /// Sign-in e-mail address.
     #[validate(length(min = 1, max = 254))]
-    #[schema(example = "owner@example-msp.com")]
+    #[schema(example = "owner@example-msp.com", min_length = 1, max_length = 254)]
     pub email: String,
     /// Password.
     #[validate(length(min = 1, max = 1024))]
-    #[schema(example = "correct horse battery staple")]
+    #[schema(example = "correct horse battery staple", min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -36,6 +36,7 @@ pub struct LoginRequest {
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[validate(length(min = 1, max = 512))]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 

@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use domain::customers::{
     CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
 };
+use domain::email::DomainName;
 use domain::pagination::Page;
 use persistence::customers::{self, CustomerRecord, CustomerWriteError};
 use persistence::transactions::write_transaction;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -71,28 +73,88 @@ pub struct CustomerPage {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
-    /// Display name, 1–200 characters.
-    #[schema(example = "Acme Dental")]
+    #[schema(schema_with = name_schema)]
     pub name: String,
-    /// 1–50 e-mail domains (host names), unique within the MSP.
-    #[schema(example = json!(["acme-dental.com"]))]
+    #[schema(schema_with = domains_schema)]
     pub domains: Vec<String>,
-    /// ISO 3166-1 alpha-2 country code.
-    #[schema(example = "DE")]
+    #[schema(value_type = CountryCodeSchema)]
     pub country: String,
 }
 
-/// Changes to a customer; absent fields stay as they are, `domains` replaces
-/// the whole list.
+/// Changes to a customer: absent fields stay as they are (`{}` changes
+/// nothing), `domains` replaces the whole list; `null` is not a value.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
-    /// New display name.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = name_schema)]
     pub name: Option<String>,
-    /// New list of domains.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = domains_schema)]
     pub domains: Option<Vec<String>>,
-    /// New country code.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<CountryCodeSchema>, nullable = false)]
     pub country: Option<String>,
+}
+
+/// An optional field that, when present, must not be `null`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+// The contract states the domain's rules from the domain's own constants, so
+// that what the schema allows is exactly what the server accepts (property
+// tests in `domain` hold the patterns and the parsers to each other).
+
+fn name_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "Display name: up to 200 characters, no control characters, not blank. Surrounding whitespace is \
+             trimmed and inner runs of whitespace become one space.",
+        ))
+        .min_length(Some(1))
+        .max_length(Some(CustomerName::MAX_CHARS))
+        .pattern(Some(domain::text::NAME_PATTERN))
+        .examples(["Acme Dental"])
+}
+
+fn domains_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .description(Some(
+            "E-mail domains of the customer's people: 1-50 host names, each used by no other customer of your \
+             MSP. Stored lower-case, without a trailing dot; a repeated domain is kept once.",
+        ))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(DomainName::MAX_LEN))
+                .pattern(Some(DomainName::PATTERN)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(CustomerDomains::MAX))
+        .examples([serde_json::json!(["acme-dental.com"])])
+}
+
+/// The `CountryCode` component of the contract: every assigned ISO 3166-1
+/// alpha-2 code.
+pub struct CountryCodeSchema;
+
+impl utoipa::PartialSchema for CountryCodeSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("ISO 3166-1 alpha-2 country code, upper case."))
+            .enum_values(Some(CountryCode::all()))
+            .examples(["DE"])
+            .into()
+    }
+}
+
+impl ToSchema for CountryCodeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CountryCode".into()
+    }
 }
 
 /// Paging of the customer list.
@@ -120,9 +182,7 @@ impl FieldErrors {
             .map_err(|errors| {
                 for error in errors {
                     let pointer = match &error {
-                        CustomerDomainsError::Invalid { index, .. } | CustomerDomainsError::Duplicate { index, .. } => {
-                            format!("/domains/{index}")
-                        }
+                        CustomerDomainsError::Invalid { index, .. } => format!("/domains/{index}"),
                         CustomerDomainsError::Empty | CustomerDomainsError::TooMany { .. } => "/domains".to_owned(),
                     };
                     self.0.push(InvalidField::at(pointer, error));
@@ -161,9 +221,6 @@ impl UpdateCustomer {
             domains: self.domains.and_then(|d| errors.check_domains(&d)),
             country: self.country.and_then(|c| errors.check("/country", CountryCode::parse(&c))),
         };
-        if errors.0.is_empty() && changes.is_empty() {
-            return Err(ApiError::invalid("", "give at least one of name, domains, country"));
-        }
         errors.finish(Some(changes))
     }
 }
@@ -257,7 +314,7 @@ pub async fn create_customer(
 #[utoipa::path(
     get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "getCustomer",
     security(("bearer_auth" = [])),
-    params(("id" = String, Path, description = "Customer id.")),
+    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The customer.", body = Customer),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
@@ -279,7 +336,7 @@ pub async fn get_customer(
 #[utoipa::path(
     patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
     security(("bearer_auth" = [])),
-    params(("id" = String, Path, description = "Customer id.")),
+    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     request_body = UpdateCustomer,
     responses(
         (status = 200, description = "The changed customer.", body = Customer),
@@ -303,6 +360,9 @@ pub async fn update_customer(
     let changes = body.0.into_domain()?;
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
+        if changes.is_empty() {
+            return Ok(customers::find(conn, &admin.msp_id, &id)?);
+        }
         write_transaction(conn, |tx| customers::update(tx, &admin.msp_id, &id, &changes, at)).map_err(write_error)
     })
     .await?;
@@ -313,7 +373,7 @@ pub async fn update_customer(
 #[utoipa::path(
     delete, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "deleteCustomer",
     security(("bearer_auth" = [])),
-    params(("id" = String, Path, description = "Customer id.")),
+    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
