@@ -68,6 +68,62 @@ impl InvalidField {
     }
 }
 
+/// The problem responses the routes share, as named components of the
+/// contract (`#/components/responses/...`). These types only describe; the
+/// bodies are made by [`ApiError`].
+#[allow(dead_code)]
+pub mod responses {
+    use utoipa::ToResponse;
+
+    use super::Problem;
+
+    /// The body is not JSON (`malformed_json`) or a query parameter is invalid (`invalid_parameters`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct BadRequest(Problem);
+
+    /// No valid credentials: missing, malformed, expired or revoked token, or wrong e-mail or password.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"msp-portal\"`"))
+    )]
+    pub struct Unauthorized(Problem);
+
+    /// No such resource in your MSP (`not_found`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct NotFound(Problem);
+
+    /// The request conflicts with stored data, e.g. a domain of another customer (`domain_taken`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Conflict(Problem);
+
+    /// The body exceeds the size limit (`payload_too_large`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PayloadTooLarge(Problem);
+
+    /// The body is not declared as `application/json` (`unsupported_media_type`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct UnsupportedMediaType(Problem);
+
+    /// Fields missing, of the wrong type, unknown or invalid (`validation_failed`); `errors` points at each.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct UnprocessableEntity(Problem);
+
+    /// Database unreachable or too busy (`service_unavailable`); retry after the given seconds.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = String, description = "Seconds to wait before retrying."))
+    )]
+    pub struct ServiceUnavailable(Problem);
+}
+
 type Cause = Box<dyn StdError + Send + Sync>;
 
 /// Everything an API call can fail with.

@@ -3,6 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::error::{InvalidField, Problem, responses};
 use crate::routes::{auth, customers, health, me};
 
 /// The whole API description.
@@ -30,7 +31,19 @@ Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access
         customers::update_customer,
         customers::delete_customer,
     ),
-    components(schemas(customers::CountryCodeSchema)),
+    components(
+        schemas(Problem, InvalidField, customers::CountryCodeSchema),
+        responses(
+            responses::BadRequest,
+            responses::Unauthorized,
+            responses::NotFound,
+            responses::Conflict,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
+            responses::UnprocessableEntity,
+            responses::ServiceUnavailable,
+        )
+    ),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Probes for orchestrators and load balancers."),

@@ -36,9 +36,17 @@ fn every_operation_has_an_id_a_tag_and_its_error_responses() {
                     "{method} {path} lists no error"
                 );
                 for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('4') || s.starts_with('5')) {
-                    assert!(
-                        response["content"]["application/problem+json"].is_object(),
-                        "{method} {path} {status} is not problem+json"
+                    // Shared responses are named components: follow the reference.
+                    let response = match response["$ref"].as_str() {
+                        Some(reference) => document
+                            .pointer(reference.trim_start_matches('#'))
+                            .unwrap_or_else(|| panic!("dangling {reference}")),
+                        None => response,
+                    };
+                    assert_eq!(
+                        response["content"]["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{method} {path} {status} is not a problem+json Problem"
                     );
                 }
             }

@@ -12,7 +12,10 @@ use validator::Validate;
 
 use crate::auth::{CurrentAdmin, passwords, refresh_tokens};
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::error::responses::{
+    BadRequest, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity, UnsupportedMediaType,
+};
 use crate::json::ValidJson;
 use crate::state::{AppState, now};
 
@@ -69,12 +72,12 @@ fn bad_credentials(reason: &str) -> ApiError {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
-        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong e-mail or password.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields missing or malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn login(state: web::Data<AppState>, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
@@ -124,12 +127,12 @@ enum RefreshOutcome {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens; the old refresh token is spent.", body = TokenResponse),
-        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields missing or malformed.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
@@ -206,8 +209,8 @@ fn rotate(
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Signed out."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn logout(state: web::Data<AppState>, admin: CurrentAdmin) -> Result<HttpResponse, ApiError> {

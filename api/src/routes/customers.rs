@@ -19,7 +19,11 @@ use validator::Validate;
 
 use crate::auth::CurrentAdmin;
 use crate::db;
-use crate::error::{ApiError, InvalidField, Problem};
+use crate::error::responses::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
 use crate::state::{AppState, now};
@@ -252,9 +256,9 @@ fn customer_id(raw: &str) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, description = "Invalid `limit` or `cursor`.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_customers(
@@ -285,13 +289,13 @@ pub async fn list_customers(
     responses(
         (status = 201, description = "Created.", body = Customer,
             headers(("Location" = String, description = "URL of the new customer."))),
-        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A domain already belongs to another customer of the MSP.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields; `errors` points at each.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_customer(
@@ -317,9 +321,9 @@ pub async fn create_customer(
     params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The customer.", body = Customer),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_customer(
@@ -340,14 +344,14 @@ pub async fn get_customer(
     request_body = UpdateCustomer,
     responses(
         (status = 200, description = "The changed customer.", body = Customer),
-        (status = 400, description = "Body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A domain already belongs to another customer of the MSP.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not declared as JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields; `errors` points at each.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_customer(
@@ -376,9 +380,9 @@ pub async fn update_customer(
     params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer in your MSP.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_customer(

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::db;
 use crate::error::ApiError;
+use crate::error::responses::ServiceUnavailable;
 use crate::state::AppState;
 
 /// Probe answer.
@@ -30,7 +31,7 @@ pub async fn healthz() -> HttpResponse {
     get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready to serve.", body = ProbeStatus),
-        (status = 503, description = "Database unreachable or migrations pending.", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 
 use crate::auth::CurrentAdmin;
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::error::responses::{ServiceUnavailable, Unauthorized};
 use crate::state::AppState;
 
 /// An admin as others see them.
@@ -50,8 +51,8 @@ pub struct MeResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The signed-in admin.", body = MeResponse),
-        (status = 401, description = "No valid access token.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Temporarily unavailable.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = Unauthorized),
+        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_me(state: web::Data<AppState>, admin: CurrentAdmin) -> Result<HttpResponse, ApiError> {
