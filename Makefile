@@ -57,7 +57,7 @@ $(PYFUZZ)/.installed:
 
 ## bench: load figures (req/s, p50/p99, sizes) on SQLite and PostgreSQL
 bench:
-	$(CARGO) run --release -p e2e-tests --bin bench
+	$(CARGO) run --release -q -p e2e-tests --bin bench
 
 clean-data:
 	rm -rf data

@@ -45,3 +45,55 @@ on_both_backends! {
         assert!(config.text().await.unwrap().contains("/openapi.json"));
     }
 }
+
+/// With every connection taken, requests wait for the pool's timeout and then
+/// get a 503 with Retry-After, not a hang and not a 500; the server recovers
+/// as soon as connections come back.
+async fn exhausted_pool_answers_503(backend: e2e_tests::Backend) {
+    use std::time::Duration;
+
+    use e2e_tests::{assert_problem, spawn_app_with};
+
+    let Some(app) = spawn_app_with(backend, |settings| {
+        settings.pool.max_size = 2;
+        settings.pool.connection_timeout = Duration::from_millis(500);
+    })
+    .await
+    else {
+        return;
+    };
+    let tenant = app.tenant("Busy").await;
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (taken, all_taken) = std::sync::mpsc::channel::<()>();
+    let pool = app.pool.clone();
+    let holder = tokio::task::spawn_blocking(move || {
+        let connections = (pool.get().unwrap(), pool.get().unwrap());
+        taken.send(()).unwrap();
+        released.recv().unwrap();
+        drop(connections);
+    });
+    tokio::task::spawn_blocking(move || all_taken.recv().unwrap()).await.unwrap();
+
+    let busy = app.get("/api/v1/customers", Some(&tenant.token)).await;
+    assert_eq!(busy.headers()["retry-after"], "5");
+    assert_problem(busy, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+    let not_ready = app.get("/readyz", None).await;
+    assert_problem(not_ready, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
+
+    release.send(()).unwrap();
+    holder.await.unwrap();
+    assert_eq!(app.get("/api/v1/customers", Some(&tenant.token)).await.status(), StatusCode::OK);
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
+}
+
+mod exhausted_pool {
+    #[tokio::test]
+    async fn sqlite() {
+        super::exhausted_pool_answers_503(e2e_tests::Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        super::exhausted_pool_answers_503(e2e_tests::Backend::Postgres).await;
+    }
+}

@@ -72,7 +72,9 @@ fn postgres_server() -> Option<&'static str> {
         .get_or_init(|| {
             let url = std::env::var("TEST_DATABASE_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-            match provisioning::postgres_answers(&url) {
+            // libpq's messages span lines; the skip notice is one line.
+            let one_line = |error: diesel::ConnectionError| error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            match provisioning::postgres_answers(&url).map_err(one_line) {
                 Ok(()) => Some(url),
                 Err(error) if std::env::var_os("CI").is_some() => {
                     panic!("PostgreSQL at {url} does not answer ({error}) and CI is set: refusing to skip")
@@ -93,6 +95,12 @@ fn postgres_server() -> Option<&'static str> {
 /// Starts a server on `backend`, or returns `None` when that backend is
 /// skipped (PostgreSQL unavailable outside CI).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the server's settings adjusted by `configure`
+/// (pool size, timeouts, workers…) before it starts.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let (database_url, database) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary folder");
@@ -100,7 +108,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (DatabaseUrl::Sqlite(path), TestDatabase::Sqlite(dir))
         }
         Backend::Postgres => {
-            let server_url = tokio::task::spawn_blocking(|| postgres_server().map(str::to_owned)).await.ok()??;
+            // A panic here (PostgreSQL down while CI is set) must fail the
+            // test, not read as "skipped": re-raise it.
+            let server_url = tokio::task::spawn_blocking(|| postgres_server().map(str::to_owned))
+                .await
+                .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))?;
             let name = format!("msp_test_{}", uuid::Uuid::now_v7().simple());
             let (server, db) = (server_url.clone(), name.clone());
             tokio::task::spawn_blocking(move || provisioning::create_postgres_database(&server, &db))
@@ -111,7 +123,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (DatabaseUrl::Postgres(url), TestDatabase::Postgres { server_url, name })
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         database_url,
         bind_addr: "127.0.0.1:0".to_owned(),
         jwt_secret: Some(TEST_JWT_SECRET.to_vec()),
@@ -120,6 +132,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         workers: Some(1),
         handle_signals: false,
     };
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let pool = app.pool();
