@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::sessions::RefreshTokenState;
 
-use crate::schema::refresh_tokens;
+use crate::admins::AdminRecord;
+use crate::schema::{admins, refresh_tokens};
 use crate::{DbConnection, StoreError};
 
 /// A refresh token as stored.
@@ -111,15 +112,28 @@ pub fn revoke_family(
     .map_err(StoreError::from)
 }
 
-/// True while a family has not been revoked: access tokens of the family are
-/// honoured only then, so that logout takes effect at once.
-pub fn family_is_active(conn: &mut DbConnection, msp_id: &str, family_id: &str) -> Result<bool, StoreError> {
-    diesel::select(diesel::dsl::exists(
+/// The admin behind an access token, if both still stand: the admin exists in
+/// that MSP and the token's session (family) has not been revoked. One query,
+/// run on every authenticated request, so that logout and reuse detection
+/// take effect at once.
+pub fn find_session_admin(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    admin_id: &str,
+    family_id: &str,
+) -> Result<Option<AdminRecord>, StoreError> {
+    let session_active = diesel::dsl::exists(
         refresh_tokens::table
             .filter(refresh_tokens::msp_id.eq(msp_id))
             .filter(refresh_tokens::family_id.eq(family_id))
             .filter(refresh_tokens::revoked_at.is_null()),
-    ))
-    .get_result(conn)
-    .map_err(StoreError::from)
+    );
+    admins::table
+        .filter(admins::msp_id.eq(msp_id))
+        .filter(admins::id.eq(admin_id))
+        .filter(session_active)
+        .select(AdminRecord::as_select())
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from)
 }

@@ -49,24 +49,19 @@ impl FromRequest for CurrentAdmin {
                 .tokens
                 .verify(&token)
                 .map_err(|e| unauthenticated("invalid_token", INVALID_TOKEN, format!("jwt rejected: {e}")))?;
-            let session = db::run(&state.pool, move |conn| {
-                let admin = persistence::admins::find(conn, &claims.msp, &claims.sub)?;
-                let active = persistence::sessions::family_is_active(conn, &claims.msp, &claims.sid)?;
-                Ok((admin, active, claims))
+            let session_id = claims.sid.clone();
+            let admin = db::run(&state.pool, move |conn| {
+                Ok(persistence::sessions::find_session_admin(conn, &claims.msp, &claims.sub, &claims.sid)?)
             })
             .await?;
-            let (admin, session_active, claims) = session;
             let Some(admin) = admin else {
-                return Err(unauthenticated("invalid_token", INVALID_TOKEN, "admin no longer exists"));
+                return Err(unauthenticated("invalid_token", INVALID_TOKEN, "admin gone or session revoked"));
             };
             if !domain::sessions::admin_may_act(admin.disabled_at.map(|t| t.and_utc())) {
                 return Err(unauthenticated("invalid_token", INVALID_TOKEN, "admin is disabled"));
             }
-            if !session_active {
-                return Err(unauthenticated("invalid_token", INVALID_TOKEN, "session was revoked"));
-            }
             let role = admin.role.parse::<AdminRole>().map_err(ApiError::internal)?;
-            Ok(Self { admin_id: admin.id, msp_id: admin.msp_id, session_id: claims.sid, email: admin.email, role })
+            Ok(Self { admin_id: admin.id, msp_id: admin.msp_id, session_id, email: admin.email, role })
         })
     }
 }
