@@ -34,7 +34,7 @@ const COLLECTION_PATH: &str = "/api/v1/customers";
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Customer {
     /// Id (UUIDv7).
-    #[schema(example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81")]
+    #[schema(format = Uuid, example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81")]
     pub id: String,
     /// Display name.
     #[schema(example = "Acme Dental")]
@@ -42,8 +42,7 @@ pub struct Customer {
     /// E-mail domains of the customer's people, lower-case, in the order given.
     #[schema(example = json!(["acme-dental.com"]))]
     pub domains: Vec<String>,
-    /// ISO 3166-1 alpha-2 country code.
-    #[schema(example = "DE")]
+    #[schema(value_type = CountryCodeSchema)]
     pub country: String,
     /// When created (UTC).
     pub created_at: DateTime<Utc>,

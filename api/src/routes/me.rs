@@ -14,7 +14,8 @@ use crate::state::AppState;
 /// An admin as others see them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminView {
-    /// Id.
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
     pub id: String,
     /// Sign-in e-mail.
     pub email: String,
@@ -28,7 +29,8 @@ pub struct AdminView {
 /// An MSP as its admins see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MspView {
-    /// Id.
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
     pub id: String,
     /// Name.
     pub name: String,
