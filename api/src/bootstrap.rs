@@ -1,9 +1,12 @@
 //! `msp-portal bootstrap`: the first MSP and its owner admin.
 
+use domain::access::ExtraPermissions;
 use domain::admins::{AdminRole, NewPassword, PasswordError};
 use domain::email::{EmailAddress, EmailError};
-use domain::msps::{MspName, NameError};
-use persistence::admins::AdminRecord;
+use domain::msps::{MspLimits, MspName, NameError};
+use persistence::admins::{AdminRecord, NewAdmin};
+use persistence::audit::AuditEventRecord;
+use persistence::operators::OperatorRecord;
 use persistence::database::DieselError;
 use persistence::error::Retryable;
 use persistence::msps::MspRecord;
@@ -40,8 +43,8 @@ pub enum BootstrapError {
     /// An MSP of that name exists.
     #[error("an MSP named '{0}' already exists; nothing was created")]
     MspExists(String),
-    /// An admin with that e-mail exists.
-    #[error("an admin with e-mail {0} already exists; nothing was created")]
+    /// An admin (or operator) with that e-mail exists.
+    #[error("an account with e-mail {0} already exists; nothing was created")]
     EmailTaken(String),
     /// Hashing failed.
     #[error("password hashing failed: {0}")]
@@ -89,18 +92,83 @@ pub fn bootstrap(
         if persistence::admins::email_taken(tx, &email)? {
             return Err(BootstrapError::EmailTaken(email.to_string()));
         }
-        let msp = persistence::msps::insert(tx, &name, now).map_err(|e| match e {
+        let msp = persistence::msps::insert(tx, &name, &MspLimits::starter(), now).map_err(|e| match e {
             StoreError::UniqueViolation(_) => BootstrapError::MspExists(name.to_string()),
             other => other.into(),
         })?;
-        let owner =
-            persistence::admins::insert(tx, &msp.id, &email, AdminRole::Owner, &hash, now).map_err(|e| match e {
-                StoreError::UniqueViolation(_) => BootstrapError::EmailTaken(email.to_string()),
-                other => other.into(),
-            })?;
+        let extras = ExtraPermissions::none();
+        let new = NewAdmin { email: &email, role: AdminRole::Owner, permissions: &extras, password_hash: &hash };
+        let owner = persistence::admins::insert(tx, &msp.id, &new, now).map_err(|e| match e {
+            StoreError::UniqueViolation(_) => BootstrapError::EmailTaken(email.to_string()),
+            other => other.into(),
+        })?;
+        let after = serde_json::json!({ "name": msp.name, "owner_email": owner.email });
+        persistence::audit::insert(tx, &system_event(&msp.id, "msp.created", "msp", &msp.id, &after, now))?;
         Ok((msp, owner))
     })?;
     Ok(Bootstrapped { msp, owner, generated_password: generated.then(|| password.expose().to_owned()) })
+}
+
+/// An audit event of the command line (actor type `system`).
+fn system_event(
+    msp_id: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    after: &serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditEventRecord {
+    AuditEventRecord {
+        id: persistence::new_id(),
+        msp_id: msp_id.to_owned(),
+        occurred_at: at.naive_utc(),
+        actor_type: domain::audit::ActorType::System.as_str().to_owned(),
+        actor_id: "msp-portal-cli".to_owned(),
+        actor_label: "msp-portal bootstrap".to_owned(),
+        impersonated_customer_id: None,
+        action: action.to_owned(),
+        target_type: target_type.to_owned(),
+        target_id: target_id.to_owned(),
+        before_state: None,
+        after_state: Some(after.to_string()),
+        request_id: None,
+        client_addr: None,
+    }
+}
+
+/// What `bootstrap-operator` made.
+#[derive(Debug)]
+pub struct BootstrappedOperator {
+    /// The operator.
+    pub operator: OperatorRecord,
+    /// The password, when generated: shown once.
+    pub generated_password: Option<String>,
+}
+
+/// Creates a platform operator with `password` or a generated one. Refuses an
+/// e-mail in use by another operator.
+pub fn bootstrap_operator(
+    conn: &mut DbConnection,
+    email: &str,
+    password: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BootstrappedOperator, BootstrapError> {
+    let email = EmailAddress::parse(email).map_err(BootstrapError::InvalidEmail)?;
+    let (password, generated) = match password {
+        Some(given) => (NewPassword::parse(&given, &email).map_err(BootstrapError::WeakPassword)?, false),
+        None => (generate_password(&email), true),
+    };
+    let hash = passwords::hash(password.expose()).map_err(|e| BootstrapError::Hash(e.to_string()))?;
+    let operator = write_transaction(conn, |tx| {
+        if persistence::operators::find_by_email(tx, &email)?.is_some() {
+            return Err(BootstrapError::EmailTaken(email.to_string()));
+        }
+        persistence::operators::insert(tx, &email, &hash, now).map_err(|e| match e {
+            StoreError::UniqueViolation(_) => BootstrapError::EmailTaken(email.to_string()),
+            other => other.into(),
+        })
+    })?;
+    Ok(BootstrappedOperator { operator, generated_password: generated.then(|| password.expose().to_owned()) })
 }
 
 fn generate_password(email: &EmailAddress) -> NewPassword {

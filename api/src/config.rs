@@ -22,6 +22,16 @@ pub struct Settings {
     pub pool: PoolOptions,
     /// `HTTP_WORKERS`; `None` means one per core.
     pub workers: Option<usize>,
+    /// `SMTP_URL`: the relay for outgoing e-mail; `None` writes e-mail to the log.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`: the sender of outgoing e-mail.
+    pub mail_from: String,
+    /// `PUBLIC_URL`: where the portal's pages live; e-mailed links start with it.
+    pub public_url: String,
+    /// `OUTBOX_POLL_MS`: how often the e-mail sender looks for due mail.
+    pub outbox_poll_interval: std::time::Duration,
+    /// Sign-in protection thresholds (not configurable by environment; tests lower them).
+    pub login_policy: domain::login_protection::LoginPolicy,
     /// Stop gracefully on SIGTERM/SIGINT. Off in tests, where many servers
     /// share one process.
     pub handle_signals: bool,
@@ -44,6 +54,9 @@ pub enum ConfigError {
 /// Shortest `JWT_SECRET` accepted: 256 bits, the HS256 key size.
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// The sender of e-mail when `MAIL_FROM` is unset.
+pub const DEFAULT_MAIL_FROM: &str = "MSP Portal <no-reply@msp-portal.invalid>";
+
 /// The listen address when `BIND_ADDR` is unset.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
@@ -65,9 +78,17 @@ impl Settings {
         if let Some(size) = number("DATABASE_POOL_SIZE")? {
             pool.max_size = u32::try_from(size).map_err(|_| ConfigError::NotANumber("DATABASE_POOL_SIZE"))?;
         }
+        let bind_addr = var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned());
         Ok(Self {
             database_url,
-            bind_addr: var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned()),
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}")),
+            outbox_poll_interval: std::time::Duration::from_millis(
+                u64::try_from(number("OUTBOX_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
+            ),
+            login_policy: domain::login_protection::LoginPolicy::default(),
+            bind_addr,
             jwt_secret,
             body_limit: number("BODY_LIMIT_BYTES")?.unwrap_or(DEFAULT_BODY_LIMIT),
             pool,

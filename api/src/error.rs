@@ -90,6 +90,19 @@ pub mod responses {
     )]
     pub struct Unauthorized(Problem);
 
+    /// You are known but lack the permission for this action (`forbidden`); `detail` names it.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct Forbidden(Problem);
+
+    /// Too many failed sign-ins for this e-mail or from this address (`too_many_attempts`).
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = String, description = "Seconds until attempts are accepted again."))
+    )]
+    pub struct TooManyRequests(Problem);
+
     /// No such resource in your MSP (`not_found`).
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
@@ -148,6 +161,26 @@ pub enum ApiError {
         /// Logged, never sent.
         reason: String,
     },
+    /// A request that cannot be served as sent, with its own code (400).
+    #[error("bad request: {detail}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation for the client.
+        detail: String,
+    },
+    /// The caller lacks a permission (403).
+    #[error("forbidden: missing {permission}")]
+    Forbidden {
+        /// The permission (or role) that is missing.
+        permission: &'static str,
+    },
+    /// Too many failed attempts (429).
+    #[error("too many attempts")]
+    TooManyRequests {
+        /// Seconds until the client may try again.
+        retry_after: u64,
+    },
     /// The resource does not exist or belongs to another MSP (404).
     #[error("not found")]
     NotFound,
@@ -203,6 +236,9 @@ impl ApiError {
             Self::MalformedJson(_) => "malformed_json",
             Self::InvalidParameters(_) => "invalid_parameters",
             Self::Unauthenticated { code, .. } => code,
+            Self::BadRequest { code, .. } => code,
+            Self::Forbidden { .. } => "forbidden",
+            Self::TooManyRequests { .. } => "too_many_attempts",
             Self::NotFound => "not_found",
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -226,6 +262,13 @@ impl ApiError {
                 format!("Invalid query parameter(s): {}.", names.join(", "))
             }
             Self::Unauthenticated { detail, .. } => (*detail).to_owned(),
+            Self::BadRequest { detail, .. } => detail.clone(),
+            Self::Forbidden { permission } => {
+                format!("You are signed in but lack the permission '{permission}' that this action needs.")
+            }
+            Self::TooManyRequests { retry_after } => {
+                format!("Too many failed sign-in attempts; try again in {retry_after} seconds.")
+            }
             Self::NotFound => "The resource does not exist.".to_owned(),
             Self::RouteNotFound => "No API route has this path.".to_owned(),
             Self::MethodNotAllowed { allow } => format!("This route allows only {allow}."),
@@ -261,7 +304,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MalformedJson(_) | Self::InvalidParameters(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::InvalidParameters(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -287,6 +332,9 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
             }
+            Self::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
             _ => {}
         }
         match serde_json::to_vec(&self.problem()) {
@@ -305,6 +353,28 @@ impl From<StoreError> for ApiError {
                 detail: "The request conflicts with an existing resource.".to_owned(),
             },
             other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<persistence::database::DieselError> for ApiError {
+    fn from(error: persistence::database::DieselError) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
+/// A transaction that failed on a serialization conflict may be re-run.
+impl persistence::error::Retryable for ApiError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, Self::Internal(cause) if cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_retryable))
+    }
+}
+
+impl From<domain::access::Denial> for ApiError {
+    fn from(denial: domain::access::Denial) -> Self {
+        match denial {
+            domain::access::Denial::Forbidden(permission) => Self::Forbidden { permission },
+            domain::access::Denial::Hidden => Self::NotFound,
         }
     }
 }

@@ -188,3 +188,10 @@ mod tests {
         assert_eq!(unknown.and_then(pointer_of).as_deref(), Some("/msp_id"));
     }
 }
+
+/// For `#[serde(deserialize_with)]` on `Option` fields of PATCH bodies: an
+/// absent field is `None` (with `#[serde(default)]`), a present one must not
+/// be `null`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod json;
+pub mod mail;
 pub mod openapi;
 pub mod pagination;
 pub mod request_id;

@@ -33,6 +33,14 @@ enum Command {
         #[arg(long)]
         owner_email: String,
     },
+    /// Create a platform operator (the vendor's console: MSPs and their
+    /// limits). The password comes from MSP_PORTAL_OPERATOR_PASSWORD, or is
+    /// generated and printed once.
+    BootstrapOperator {
+        /// E-mail address the operator signs in with.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
         Command::Bootstrap { msp_name, owner_email } => bootstrap(&msp_name, &owner_email),
+        Command::BootstrapOperator { email } => bootstrap_operator(&email),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,4 +109,17 @@ fn bootstrap(msp_name: &str, owner_email: &str) -> Result<(), String> {
         report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));
     }
     out.write_all(report.as_bytes()).map_err(|e| e.to_string())
+}
+
+fn bootstrap_operator(email: &str) -> Result<(), String> {
+    let pool = open_pool()?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let password = std::env::var("MSP_PORTAL_OPERATOR_PASSWORD").ok().filter(|p| !p.is_empty());
+    let made = api::bootstrap::bootstrap_operator(&mut conn, email, password, api::state::now())
+        .map_err(|e| e.to_string())?;
+    let mut report = format!("Created platform operator {} (id {})\n", made.operator.email, made.operator.id);
+    if let Some(password) = made.generated_password {
+        report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));
+    }
+    std::io::stdout().lock().write_all(report.as_bytes()).map_err(|e| e.to_string())
 }

@@ -4,7 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{InvalidField, Problem, responses};
-use crate::routes::{auth, customers, health, me};
+use crate::routes::{
+    admins, api_keys, audit_events, auth, customer_sessions, customers, health, me, passwords, platform,
+};
 
 /// The whole API description.
 #[derive(OpenApi)]
@@ -15,7 +17,9 @@ use crate::routes::{auth, customers, health, me};
 organisations, their seats, campaigns and reports from one place.\n\n\
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`. Lists are cursor-paginated: \
 pass `next_cursor` back as `cursor`. Every response carries `X-Request-Id`; quote it when reporting a problem.\n\n\
-Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`.",
+Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`; integrations send \
+`Authorization: Bearer <API key>`. A missing or bad credential is a 401, a missing permission a 403, and anything \
+of another MSP a 404.",
         license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
     ),
     paths(
@@ -24,23 +28,43 @@ Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access
         auth::login,
         auth::refresh,
         auth::logout,
+        passwords::set_password,
+        passwords::forgot_password,
         me::get_me,
         customers::list_customers,
         customers::create_customer,
         customers::get_customer,
         customers::update_customer,
         customers::delete_customer,
+        customer_sessions::start_customer_session,
+        admins::list_admins,
+        admins::create_admin,
+        admins::get_admin,
+        admins::update_admin,
+        admins::delete_admin,
+        api_keys::list_api_keys,
+        api_keys::create_api_key,
+        api_keys::get_api_key,
+        api_keys::revoke_api_key,
+        audit_events::list_audit_events,
+        platform::operator_login,
+        platform::list_msps,
+        platform::create_msp,
+        platform::get_msp,
+        platform::update_msp,
     ),
     components(
         schemas(Problem, InvalidField, customers::CountryCodeSchema),
         responses(
             responses::BadRequest,
             responses::Unauthorized,
+            responses::Forbidden,
             responses::NotFound,
             responses::Conflict,
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
             responses::UnprocessableEntity,
+            responses::TooManyRequests,
             responses::ServiceUnavailable,
         )
     ),
@@ -49,6 +73,10 @@ Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access
         (name = "health", description = "Probes for orchestrators and load balancers."),
         (name = "auth", description = "Signing in and out; the signed-in admin."),
         (name = "customers", description = "The customer organisations of your MSP."),
+        (name = "admins", description = "The admins of your MSP: owners and standard admins, invitations."),
+        (name = "api-keys", description = "API keys for integrations and scripts."),
+        (name = "audit", description = "Every change, with who made it: read-only."),
+        (name = "platform", description = "The platform operator's console: MSPs and their limits."),
     )
 )]
 pub struct ApiDoc;
@@ -65,7 +93,24 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Access token from POST /api/v1/auth/login."))
+                    .description(Some(
+                        "Access token: of an admin (POST /api/v1/auth/login), of a customer session \
+                         (POST /api/v1/customers/{id}/sessions) or of a platform operator \
+                         (POST /api/v1/platform/auth/login).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("mspk_…")
+                    .description(Some(
+                        "API key of an integration (POST /api/v1/api-keys), sent as `Authorization: Bearer mspk_…`. \
+                         A key holds its scopes (`read`, `write`), never more than its creator.",
+                    ))
                     .build(),
             ),
         );

@@ -15,9 +15,11 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
-use crate::routes::{auth, customers, fallback, health, me};
+use crate::routes::{
+    admins, api_keys, audit_events, auth, customer_sessions, customers, fallback, health, me, passwords as password_links, platform,
+};
 use crate::state::AppState;
-use crate::{openapi, request_id};
+use crate::{mail, openapi, request_id};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,7 @@ pub struct Application {
     server: Server,
     local_addr: SocketAddr,
     pool: DbPool,
+    sender: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -54,8 +57,19 @@ impl Application {
             .await
             .map_err(|e| StartupError::Other(e.to_string()))?
             .map_err(|e| StartupError::Other(e.to_string()))?;
-        let state =
-            web::Data::new(AppState { pool: pool.clone(), tokens: TokenKeys::new(&secret), decoy_password_hash });
+        let delivery = mail::Delivery::from_settings(settings.smtp_url.as_deref(), &settings.mail_from)
+            .map_err(StartupError::Other)?;
+        if matches!(delivery, mail::Delivery::Log) {
+            log::warn!("SMTP_URL is not set: e-mail (invitations, password resets) is written to the log, not sent");
+        }
+        let sender = tokio::spawn(mail::run_sender(pool.clone(), delivery, settings.outbox_poll_interval));
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            tokens: TokenKeys::new(&secret),
+            decoy_password_hash,
+            public_url: settings.public_url.clone(),
+            login_policy: settings.login_policy,
+        });
         let body_limit = web::Data::new(BodyLimit(settings.body_limit));
         let document = openapi::document();
 
@@ -84,7 +98,7 @@ impl Application {
         if !settings.handle_signals {
             server = server.disable_signals();
         }
-        Ok(Self { server: server.run(), local_addr, pool })
+        Ok(Self { server: server.run(), local_addr, pool, sender })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -105,7 +119,10 @@ impl Application {
     /// Serves until stopped (SIGTERM/SIGINT, or the handle), finishing
     /// in-flight requests first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        // Mail still queued is sent by the next start (or another node).
+        self.sender.abort();
+        served
     }
 }
 
@@ -119,6 +136,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
                 .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh)))
                 .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                .service(resource("/auth/set-password", "POST").route(web::post().to(password_links::set_password)))
+                .service(resource("/auth/forgot-password", "POST").route(web::post().to(password_links::forgot_password)))
                 .service(resource("/me", "GET").route(web::get().to(me::get_me)))
                 .service(
                     resource("/customers", "GET, POST")
@@ -130,6 +149,43 @@ fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(customers::get_customer))
                         .route(web::patch().to(customers::update_customer))
                         .route(web::delete().to(customers::delete_customer)),
+                )
+                .service(
+                    resource("/customers/{id}/sessions", "POST")
+                        .route(web::post().to(customer_sessions::start_customer_session)),
+                )
+                .service(
+                    resource("/admins", "GET, POST")
+                        .route(web::get().to(admins::list_admins))
+                        .route(web::post().to(admins::create_admin)),
+                )
+                .service(
+                    resource("/admins/{id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(admins::get_admin))
+                        .route(web::patch().to(admins::update_admin))
+                        .route(web::delete().to(admins::delete_admin)),
+                )
+                .service(
+                    resource("/api-keys", "GET, POST")
+                        .route(web::get().to(api_keys::list_api_keys))
+                        .route(web::post().to(api_keys::create_api_key)),
+                )
+                .service(
+                    resource("/api-keys/{id}", "GET, DELETE")
+                        .route(web::get().to(api_keys::get_api_key))
+                        .route(web::delete().to(api_keys::revoke_api_key)),
+                )
+                .service(resource("/audit-events", "GET").route(web::get().to(audit_events::list_audit_events)))
+                .service(resource("/platform/auth/login", "POST").route(web::post().to(platform::operator_login)))
+                .service(
+                    resource("/platform/msps", "GET, POST")
+                        .route(web::get().to(platform::list_msps))
+                        .route(web::post().to(platform::create_msp)),
+                )
+                .service(
+                    resource("/platform/msps/{id}", "GET, PATCH")
+                        .route(web::get().to(platform::get_msp))
+                        .route(web::patch().to(platform::update_msp)),
                 ),
         );
 }

@@ -12,6 +12,10 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// See [`crate::auth::passwords::decoy_hash`].
     pub decoy_password_hash: String,
+    /// Where the product's web pages live; links in e-mails start with it.
+    pub public_url: String,
+    /// Thresholds of sign-in protection.
+    pub login_policy: domain::login_protection::LoginPolicy,
 }
 
 /// The current time, truncated to microseconds: both backends store

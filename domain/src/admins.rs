@@ -107,6 +107,46 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// How long an invitation link (set your first password) stays valid.
+pub const INVITATION_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(72);
+
+/// How long a password-reset link stays valid: short, because whoever holds
+/// the mailbox holds the account.
+pub const PASSWORD_RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// What the owner rule needs to know about one admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminStanding {
+    /// Owner or standard.
+    pub role: AdminRole,
+    /// Not disabled.
+    pub active: bool,
+}
+
+impl AdminStanding {
+    fn is_active_owner(self) -> bool {
+        self.active && self.role == AdminRole::Owner
+    }
+}
+
+/// Changing or removing the admin would leave the MSP without an active owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this is the last active owner of the MSP; make another admin an owner first")]
+pub struct LastOwnerError;
+
+/// An MSP must always keep one active owner: the last one can't be demoted,
+/// disabled or deleted. `after` is `None` for a deletion;
+/// `other_active_owners` counts the MSP's active owners besides this admin,
+/// read in the same transaction as the change.
+pub fn check_keeps_an_owner(
+    before: AdminStanding,
+    after: Option<AdminStanding>,
+    other_active_owners: u64,
+) -> Result<(), LastOwnerError> {
+    let loses_an_owner = before.is_active_owner() && !after.is_some_and(AdminStanding::is_active_owner);
+    if loses_an_owner && other_active_owners == 0 { Err(LastOwnerError) } else { Ok(()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +178,20 @@ mod tests {
     fn a_password_never_shows_in_debug_output() {
         let password = NewPassword::parse("correct horse battery", &email()).expect("valid");
         assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn the_last_active_owner_stays() {
+        let owner = AdminStanding { role: AdminRole::Owner, active: true };
+        let demoted = AdminStanding { role: AdminRole::Standard, active: true };
+        let disabled = AdminStanding { role: AdminRole::Owner, active: false };
+        for after in [Some(demoted), Some(disabled), None] {
+            assert_eq!(check_keeps_an_owner(owner, after, 0), Err(LastOwnerError));
+            assert_eq!(check_keeps_an_owner(owner, after, 1), Ok(()));
+        }
+        assert_eq!(check_keeps_an_owner(owner, Some(owner), 0), Ok(()));
+        // Standard or disabled admins come and go freely.
+        assert_eq!(check_keeps_an_owner(demoted, None, 0), Ok(()));
+        assert_eq!(check_keeps_an_owner(disabled, None, 0), Ok(()));
     }
 }

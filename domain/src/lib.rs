@@ -6,9 +6,13 @@
 //! (callers pass `now`). `make test` fails if it ever depends on diesel or
 //! actix.
 
+pub mod access;
 pub mod admins;
+pub mod audit;
 pub mod customers;
 pub mod email;
+pub mod email_delivery;
+pub mod login_protection;
 pub mod msps;
 pub mod pagination;
 pub mod sessions;

@@ -12,6 +12,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// recalled once issued except by the per-request session check.
 pub const ACCESS_TOKEN_TTL: TimeDelta = TimeDelta::minutes(15);
 
+/// Lifetime of a customer session ("log in as"): short, and not renewable;
+/// the admin starts a new one when it ends.
+pub const CUSTOMER_SESSION_TTL: TimeDelta = TimeDelta::minutes(15);
+
 /// Lifetime of one refresh token; each rotation starts a new one.
 pub const REFRESH_TOKEN_TTL: TimeDelta = TimeDelta::days(30);
 

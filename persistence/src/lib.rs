@@ -6,11 +6,18 @@
 //! timestamps are UTC.
 
 pub mod admins;
+pub mod api_keys;
+pub mod audit;
+pub mod customer_sessions;
 pub mod customers;
 pub mod database;
 pub mod error;
 pub mod migrations;
+pub mod login_throttles;
 pub mod msps;
+pub mod operators;
+pub mod outbox;
+pub mod password_tokens;
 pub mod provisioning;
 mod schema;
 pub mod sessions;

@@ -1,8 +1,8 @@
-//! MSP rows.
+//! MSP rows and their limits.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use domain::msps::MspName;
+use domain::msps::{MspLimits, MspName};
 
 use crate::schema::msps;
 use crate::{DbConnection, StoreError};
@@ -17,12 +17,52 @@ pub struct MspRecord {
     pub name: String,
     /// When it was created (UTC).
     pub created_at: NaiveDateTime,
+    /// Most customer organisations.
+    pub max_organizations: i64,
+    /// Seats in the license pool.
+    pub seat_pool_total: i64,
+    /// When the seat pool renews.
+    pub seat_pool_renewal_date: Option<NaiveDate>,
+    /// Most active accounts across customers.
+    pub max_global_users: i64,
+    /// Most active accounts in the MSP's own organisation.
+    pub max_local_users: i64,
+    /// When last changed (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+impl MspRecord {
+    /// The limits, as the domain knows them.
+    pub fn limits(&self) -> MspLimits {
+        MspLimits {
+            max_organizations: self.max_organizations,
+            seat_pool_total: self.seat_pool_total,
+            seat_pool_renewal_date: self.seat_pool_renewal_date,
+            max_global_users: self.max_global_users,
+            max_local_users: self.max_local_users,
+        }
+    }
 }
 
 /// Inserts an MSP. A name already taken (in any case) gives
 /// [`StoreError::UniqueViolation`].
-pub fn insert(conn: &mut DbConnection, name: &MspName, now: DateTime<Utc>) -> Result<MspRecord, StoreError> {
-    let record = MspRecord { id: crate::new_id(), name: name.as_str().to_owned(), created_at: now.naive_utc() };
+pub fn insert(
+    conn: &mut DbConnection,
+    name: &MspName,
+    limits: &MspLimits,
+    now: DateTime<Utc>,
+) -> Result<MspRecord, StoreError> {
+    let record = MspRecord {
+        id: crate::new_id(),
+        name: name.as_str().to_owned(),
+        created_at: now.naive_utc(),
+        max_organizations: limits.max_organizations,
+        seat_pool_total: limits.seat_pool_total,
+        seat_pool_renewal_date: limits.seat_pool_renewal_date,
+        max_global_users: limits.max_global_users,
+        max_local_users: limits.max_local_users,
+        updated_at: now.naive_utc(),
+    };
     diesel::insert_into(msps::table).values(&record).execute(conn)?;
     Ok(record)
 }
@@ -30,6 +70,45 @@ pub fn insert(conn: &mut DbConnection, name: &MspName, now: DateTime<Utc>) -> Re
 /// Finds an MSP by id.
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<MspRecord>, StoreError> {
     msps::table.find(id).select(MspRecord::as_select()).first(conn).optional().map_err(StoreError::from)
+}
+
+/// Up to `limit` MSPs in creation order, after id `after`.
+pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> Result<Vec<MspRecord>, StoreError> {
+    let mut query = msps::table.select(MspRecord::as_select()).order(msps::id.asc()).limit(limit).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(msps::id.gt(after.to_owned()));
+    }
+    query.load(conn).map_err(StoreError::from)
+}
+
+/// Replaces the limits of an MSP; `None` when there is no such MSP.
+pub fn update_limits(
+    conn: &mut DbConnection,
+    id: &str,
+    limits: &MspLimits,
+    now: DateTime<Utc>,
+) -> Result<Option<MspRecord>, StoreError> {
+    let updated = diesel::update(msps::table.find(id))
+        .set((
+            msps::max_organizations.eq(limits.max_organizations),
+            msps::seat_pool_total.eq(limits.seat_pool_total),
+            msps::seat_pool_renewal_date.eq(limits.seat_pool_renewal_date),
+            msps::max_global_users.eq(limits.max_global_users),
+            msps::max_local_users.eq(limits.max_local_users),
+            msps::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    if updated == 0 { Ok(None) } else { find(conn, id) }
+}
+
+/// Takes the MSP's row lock until the transaction ends, so that changes to
+/// the MSP's admins run one after the other (the last-owner rule reads the
+/// other owners and must not race a concurrent demotion). On SQLite the write
+/// transaction already holds the database lock; this is then a cheap no-op
+/// write.
+pub fn lock(conn: &mut DbConnection, id: &str) -> Result<bool, StoreError> {
+    let touched = diesel::update(msps::table.find(id)).set(msps::id.eq(msps::id)).execute(conn)?;
+    Ok(touched == 1)
 }
 
 /// True when an MSP with this name (in any case) exists.

@@ -5,6 +5,12 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        max_organizations -> BigInt,
+        seat_pool_total -> BigInt,
+        seat_pool_renewal_date -> Nullable<Date>,
+        max_global_users -> BigInt,
+        max_local_users -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 
@@ -18,6 +24,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        permissions -> Text,
     }
 }
 
@@ -55,6 +62,118 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_tokens (id) {
+        id -> Text,
+        msp_id -> Text,
+        admin_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        msp_id -> Text,
+        created_by -> Text,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    platform_operators (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_sessions (id) {
+        id -> Text,
+        msp_id -> Text,
+        customer_id -> Text,
+        admin_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        msp_id -> Text,
+        occurred_at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Text,
+        actor_label -> Text,
+        impersonated_customer_id -> Nullable<Text>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> Text,
+        msp_id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_throttles (throttle_key) {
+        throttle_key -> Text,
+        failures -> BigInt,
+        first_failure_at -> Timestamp,
+        last_failure_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(admins -> msps (msp_id));
+diesel::joinable!(api_keys -> admins (created_by));
+diesel::joinable!(customer_sessions -> admins (admin_id));
+diesel::joinable!(password_tokens -> admins (admin_id));
 diesel::joinable!(customer_domains -> customers (customer_id));
-diesel::allow_tables_to_appear_in_same_query!(msps, admins, refresh_tokens, customers, customer_domains);
+diesel::allow_tables_to_appear_in_same_query!(
+    msps,
+    admins,
+    refresh_tokens,
+    customers,
+    customer_domains,
+    password_tokens,
+    api_keys,
+    platform_operators,
+    customer_sessions,
+    audit_events,
+    email_outbox,
+    login_throttles,
+);

@@ -137,3 +137,21 @@ pub fn find_session_admin(
         .optional()
         .map_err(StoreError::from)
 }
+
+/// Revokes every sign-in session of an admin (disabled, or password reset).
+pub fn revoke_all_for_admin(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    admin_id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::msp_id.eq(msp_id))
+            .filter(refresh_tokens::admin_id.eq(admin_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now.naive_utc()))
+    .execute(conn)
+    .map_err(StoreError::from)
+}

@@ -50,10 +50,19 @@ fn every_operation_has_an_id_a_tag_and_its_error_responses() {
                     );
                 }
             }
-            let public =
-                matches!(path.as_str(), "/healthz" | "/readyz" | "/api/v1/auth/login" | "/api/v1/auth/refresh");
+            let public = matches!(
+                path.as_str(),
+                "/healthz"
+                    | "/readyz"
+                    | "/api/v1/auth/login"
+                    | "/api/v1/auth/refresh"
+                    | "/api/v1/auth/set-password"
+                    | "/api/v1/auth/forgot-password"
+                    | "/api/v1/platform/auth/login"
+            );
             assert_eq!(operation.get("security").is_none(), public, "{method} {path} security");
         }
     }
     assert_eq!(document["components"]["securitySchemes"]["bearer_auth"]["scheme"], "bearer");
+    assert_eq!(document["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
 }

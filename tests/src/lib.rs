@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 /// The HMAC secret of every test server, so tests can forge tokens.
 pub const TEST_JWT_SECRET: &[u8] = b"e2e-test-secret-e2e-test-secret-0123456789";
 
+/// `PUBLIC_URL` of every test server: e-mailed links start with it.
+pub const PUBLIC_URL: &str = "http://portal.test";
+
 /// The password of every seeded admin.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -131,6 +134,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         pool: PoolOptions { max_size: 4, connection_timeout: Duration::from_secs(10) },
         workers: Some(1),
         handle_signals: false,
+        smtp_url: None,
+        mail_from: api::config::DEFAULT_MAIL_FROM.to_owned(),
+        public_url: PUBLIC_URL.to_owned(),
+        outbox_poll_interval: Duration::from_millis(50),
+        login_policy: domain::login_protection::LoginPolicy::default(),
     };
     configure(&mut settings);
     let app = Application::build(settings).await.expect("server starts");

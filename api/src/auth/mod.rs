@@ -1,9 +1,11 @@
-//! Who is calling: password hashing, access tokens, refresh tokens, and the
-//! extractor that turns an `Authorization: Bearer` header into an admin.
+//! Who is calling: password hashing, access tokens, refresh tokens, API keys,
+//! and the extractor that turns an `Authorization: Bearer` header into a
+//! caller.
 
-mod current_admin;
+pub mod api_key_secrets;
+mod caller;
 pub mod passwords;
 pub mod refresh_tokens;
 pub mod tokens;
 
-pub use current_admin::CurrentAdmin;
+pub use caller::{Actor, Caller, Credential, admin_permissions};

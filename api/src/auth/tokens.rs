@@ -11,6 +11,18 @@ pub const AUDIENCE: &str = "msp-portal-api";
 /// Clock skew tolerated when checking `exp`, in seconds.
 const LEEWAY_SECONDS: u64 = 5;
 
+/// Whom an access token speaks for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// An admin of an MSP; `sid` is the refresh-token family.
+    Admin,
+    /// An admin acting inside one customer (`cus`); `sid` is the customer session.
+    CustomerSession,
+    /// A platform operator; no MSP.
+    Operator,
+}
+
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AccessClaims {
@@ -18,12 +30,17 @@ pub struct AccessClaims {
     pub iss: String,
     /// Audience.
     pub aud: String,
-    /// The admin's id.
+    /// Whom the token speaks for.
+    pub typ: TokenKind,
+    /// The admin's or operator's id.
     pub sub: String,
-    /// The admin's MSP id.
+    /// The admin's MSP id (empty for operators).
     pub msp: String,
-    /// The session (refresh-token family) the token belongs to.
+    /// The session the token belongs to (empty for operators).
     pub sid: String,
+    /// For a customer session: the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cus: Option<String>,
     /// Issued at (Unix seconds).
     pub iat: i64,
     /// Expires at (Unix seconds).
@@ -57,16 +74,60 @@ impl TokenKeys {
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let claims = AccessClaims {
+        self.sign(&AccessClaims {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
+            typ: TokenKind::Admin,
             sub: admin_id.to_owned(),
             msp: msp_id.to_owned(),
             sid: session_id.to_owned(),
+            cus: None,
             iat: now.timestamp(),
             exp: (now + domain::sessions::ACCESS_TOKEN_TTL).timestamp(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        })
+    }
+
+    /// Issues a token for admin `admin_id` acting inside `customer_id`, in
+    /// customer session `session_id`, valid until `expires_at`.
+    pub fn issue_customer_session(
+        &self,
+        admin_id: &str,
+        msp_id: &str,
+        customer_id: &str,
+        session_id: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(&AccessClaims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            typ: TokenKind::CustomerSession,
+            sub: admin_id.to_owned(),
+            msp: msp_id.to_owned(),
+            sid: session_id.to_owned(),
+            cus: Some(customer_id.to_owned()),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        })
+    }
+
+    /// Issues a token for platform operator `operator_id`.
+    pub fn issue_operator(&self, operator_id: &str, now: DateTime<Utc>) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(&AccessClaims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            typ: TokenKind::Operator,
+            sub: operator_id.to_owned(),
+            msp: String::new(),
+            sid: String::new(),
+            cus: None,
+            iat: now.timestamp(),
+            exp: (now + domain::sessions::ACCESS_TOKEN_TTL).timestamp(),
+        })
+    }
+
+    fn sign(&self, claims: &AccessClaims) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
     /// Checks signature, algorithm, issuer, audience and expiry.

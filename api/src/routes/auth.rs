@@ -1,20 +1,23 @@
 //! Sign-in, token refresh and sign-out.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::access::Action;
 use domain::email::EmailAddress;
+use domain::login_protection::Verdict;
 use domain::sessions::{REFRESH_TOKEN_TTL, RefreshDecision};
 use persistence::transactions::write_transaction;
-use persistence::{StoreError, sessions};
+use persistence::{DbConnection, StoreError, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{CurrentAdmin, passwords, refresh_tokens};
+use crate::auth::{Caller, Credential, passwords, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{
-    BadRequest, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity, UnsupportedMediaType,
+    BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
 };
 use crate::json::ValidJson;
 use crate::state::{AppState, now};
@@ -64,9 +67,99 @@ fn bad_credentials(reason: &str) -> ApiError {
     ApiError::Unauthenticated { code: "invalid_credentials", detail: BAD_CREDENTIALS, reason: reason.to_owned() }
 }
 
+/// Someone who may sign in: their stored password hash and whether they may act.
+pub struct SignInCandidate<T> {
+    /// The admin or operator.
+    pub who: T,
+    /// Argon2id PHC string; empty when no password was set yet.
+    pub password_hash: String,
+    /// Not disabled.
+    pub active: bool,
+}
+
+fn throttle_keys(email: &str, client_addr: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("email:{}", email.trim().to_lowercase())];
+    if let Some(addr) = client_addr {
+        keys.push(format!("addr:{addr}"));
+    }
+    keys
+}
+
+/// Checks a password with the protections every sign-in needs: repeated
+/// failures per e-mail and per client address are slowed down, then refused
+/// with 429 (see `domain::login_protection`); an unknown e-mail costs the
+/// same Argon2 work as a wrong password; every failure gets the same answer.
+pub async fn guarded_sign_in<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    email: String,
+    password: String,
+    lookup: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &EmailAddress) -> Result<Option<SignInCandidate<T>>, StoreError> + Send + 'static,
+{
+    let policy = state.login_policy;
+    let client_addr = req.peer_addr().map(|a| a.ip().to_string());
+    let keys = throttle_keys(&email, client_addr.as_deref());
+    let at = now();
+    let lookup_keys = keys.clone();
+    let (counts, candidate) = db::run(&state.pool, move |conn| {
+        let email_count = persistence::login_throttles::find(conn, &lookup_keys[0])?;
+        let address_count = match lookup_keys.get(1) {
+            Some(key) => persistence::login_throttles::find(conn, key)?,
+            None => None,
+        };
+        let candidate = match EmailAddress::parse(&email) {
+            Ok(email) => lookup(conn, &email)?,
+            Err(_) => None,
+        };
+        Ok(((email_count, address_count), candidate))
+    })
+    .await?;
+    match policy.verdict(counts.0, counts.1, at) {
+        Verdict::Refuse { retry_after } => {
+            let retry_after = u64::try_from(retry_after.num_seconds()).unwrap_or(1).max(1);
+            return Err(ApiError::TooManyRequests { retry_after });
+        }
+        Verdict::Delay(delay) => actix_web::rt::time::sleep(delay.to_std().unwrap_or_default()).await,
+        Verdict::Proceed => {}
+    }
+    // Verify against the decoy hash when there is no usable password: same work, same time.
+    let stored_hash = candidate
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| state.decoy_password_hash.clone());
+    let password_matches = web::block(move || passwords::verify(&password, &stored_hash)).await?;
+    let outcome = match candidate {
+        Some(c) if password_matches && !c.password_hash.is_empty() && c.active => Ok(c.who),
+        Some(c) if password_matches && !c.password_hash.is_empty() => Err("account is disabled"),
+        Some(_) => Err("wrong password"),
+        None => Err("unknown e-mail"),
+    };
+    let window_start = at - policy.window;
+    let succeeded = outcome.is_ok();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            if succeeded {
+                persistence::login_throttles::clear(tx, &keys)
+            } else {
+                keys.iter().try_for_each(|key| persistence::login_throttles::record_failure(tx, key, at, window_start))
+            }
+        })
+        .map_err(ApiError::from)
+    })
+    .await?;
+    outcome.map_err(bad_credentials)
+}
+
 /// Signs an admin in.
 ///
 /// A wrong e-mail and a wrong password get the same answer in the same time.
+/// Repeated failures for one e-mail or from one address are slowed down, then
+/// refused with `429` and `Retry-After`; a successful sign-in resets them.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
@@ -77,27 +170,24 @@ fn bad_credentials(reason: &str) -> ApiError {
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = UnprocessableEntity),
+        (status = 429, response = TooManyRequests),
         (status = 503, response = ServiceUnavailable),
     )
 )]
-pub async fn login(state: web::Data<AppState>, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.0;
-    let email = EmailAddress::parse(&email).ok();
-    let admin = match email {
-        Some(email) => db::run(&state.pool, move |conn| Ok(persistence::admins::find_by_email(conn, &email)?)).await?,
-        None => None,
-    };
-    // Verify against the decoy hash when there is no such admin: same work, same time.
-    let stored_hash = admin.as_ref().map_or_else(|| state.decoy_password_hash.clone(), |a| a.password_hash.clone());
-    let password_matches = web::block(move || passwords::verify(&password, &stored_hash)).await?;
-    let admin = match admin {
-        Some(admin) if password_matches => admin,
-        Some(_) => return Err(bad_credentials("wrong password")),
-        None => return Err(bad_credentials("unknown e-mail")),
-    };
-    if !domain::sessions::admin_may_act(admin.disabled_at.map(|t| t.and_utc())) {
-        return Err(bad_credentials("admin is disabled"));
-    }
+    let admin = guarded_sign_in(&state, &req, email, password, |conn, email| {
+        Ok(persistence::admins::find_by_email(conn, email)?.map(|admin| SignInCandidate {
+            password_hash: admin.password_hash.clone(),
+            active: domain::sessions::admin_may_act(admin.disabled_at.map(|t| t.and_utc())),
+            who: admin,
+        }))
+    })
+    .await?;
     let issued_at = now();
     let refresh_token = refresh_tokens::random_token();
     let token_hash = refresh_tokens::storage_hash(&refresh_token);
@@ -202,21 +292,32 @@ fn rotate(
     })
 }
 
-/// Ends the caller's session: its access tokens and refresh token stop
-/// working at once.
+/// Ends the caller's session (or customer session): its access tokens and
+/// refresh token stop working at once.
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Signed out."),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 503, response = ServiceUnavailable),
     )
 )]
-pub async fn logout(state: web::Data<AppState>, admin: CurrentAdmin) -> Result<HttpResponse, ApiError> {
+pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::SignOut)?.to_owned();
     let at = now();
+    let credential = caller.credential.clone();
     db::run(&state.pool, move |conn| {
-        sessions::revoke_family(conn, &admin.msp_id, &admin.session_id, at)?;
+        match credential {
+            Credential::AdminSession { family_id } => {
+                sessions::revoke_family(conn, &msp_id, &family_id, at)?;
+            }
+            Credential::CustomerSession { session_id } => {
+                persistence::customer_sessions::end(conn, &msp_id, &session_id, at)?;
+            }
+            Credential::ApiKey | Credential::Operator => {}
+        }
         Ok(())
     })
     .await?;

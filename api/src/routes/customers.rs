@@ -8,20 +8,21 @@ use chrono::{DateTime, Utc};
 use domain::customers::{
     CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
 };
+use domain::access::Action;
 use domain::email::DomainName;
 use domain::pagination::Page;
 use persistence::customers::{self, CustomerRecord, CustomerWriteError};
 use persistence::transactions::write_transaction;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::CurrentAdmin;
+use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
+    UnprocessableEntity, UnsupportedMediaType,
 };
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
@@ -31,7 +32,7 @@ use crate::state::{AppState, now};
 const COLLECTION_PATH: &str = "/api/v1/customers";
 
 /// A customer organisation of the MSP.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Customer {
     /// Id (UUIDv7).
     #[schema(format = Uuid, example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81")]
@@ -89,21 +90,17 @@ pub struct CreateCustomer {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(schema_with = name_schema)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(schema_with = domains_schema)]
     pub domains: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<CountryCodeSchema>, nullable = false)]
     pub country: Option<String>,
 }
 
-/// An optional field that, when present, must not be `null`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
-}
 
 // The contract states the domain's rules from the domain's own constants, so
 // that what the schema allows is exactly what the server accepts (property
@@ -242,33 +239,42 @@ fn write_error(error: CustomerWriteError) -> ApiError {
     }
 }
 
+impl Customer {
+    /// The JSON the audit log keeps of a customer.
+    fn audit_state(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
 /// Ids are UUIDs; anything else cannot name a customer.
-fn customer_id(raw: &str) -> Result<String, ApiError> {
+pub fn customer_id(raw: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
 }
 
 /// Lists the MSP's customers, oldest first.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers", operation_id = "listCustomers",
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("api_key" = [])),
     params(ListCustomersParams),
     responses(
         (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_customers(
     state: web::Data<AppState>,
-    admin: CurrentAdmin,
+    caller: Caller,
     params: web::Query<ListCustomersParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ListCustomers)?.to_owned();
     let size = page_size(params.limit.as_deref())?;
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
     let rows = db::run(&state.pool, move |conn| {
-        Ok(customers::list(conn, &admin.msp_id, after.as_deref(), size.fetch_limit())?)
+        Ok(customers::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
     })
     .await?;
     let page = Page::from_overfetch(rows, size);
@@ -283,13 +289,14 @@ pub async fn list_customers(
 /// Creates a customer.
 #[utoipa::path(
     post, path = "/api/v1/customers", tag = "customers", operation_id = "createCustomer",
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("api_key" = [])),
     request_body = CreateCustomer,
     responses(
         (status = 201, description = "Created.", body = Customer,
             headers(("Location" = String, description = "URL of the new customer."))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -299,52 +306,63 @@ pub async fn list_customers(
 )]
 pub async fn create_customer(
     state: web::Data<AppState>,
-    admin: CurrentAdmin,
+    caller: Caller,
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::CreateCustomer)?.to_owned();
     let new = body.0.into_domain()?;
     let at = now();
     let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| customers::insert(tx, &admin.msp_id, &new, at)).map_err(write_error)
+        write_transaction(conn, |tx| {
+            let created = Customer::from(customers::insert(tx, &msp_id, &new, at)?);
+            let event =
+                caller.audit_event(&msp_id, "customer.created", "customer", &created.id, None, Some(&created.audit_state()), at);
+            persistence::audit::insert(tx, &event)?;
+            Ok(created)
+        })
+        .map_err(write_error)
     })
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
-        .json(Customer::from(created)))
+        .json(created))
 }
 
 /// Reads one customer.
 #[utoipa::path(
     get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "getCustomer",
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("api_key" = [])),
     params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The customer.", body = Customer),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_customer(
     state: web::Data<AppState>,
-    admin: CurrentAdmin,
+    caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = customer_id(&path)?;
-    let found = db::run(&state.pool, move |conn| Ok(customers::find(conn, &admin.msp_id, &id)?)).await?;
+    let msp_id = caller.authorize(Action::ReadCustomer(&id))?.to_owned();
+    let found = db::run(&state.pool, move |conn| Ok(customers::find(conn, &msp_id, &id)?)).await?;
     found.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
 }
 
 /// Changes a customer.
 #[utoipa::path(
     patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("api_key" = [])),
     params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     request_body = UpdateCustomer,
     responses(
         (status = 200, description = "The changed customer.", body = Customer),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -355,43 +373,72 @@ pub async fn get_customer(
 )]
 pub async fn update_customer(
     state: web::Data<AppState>,
-    admin: CurrentAdmin,
+    caller: Caller,
     path: web::Path<String>,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let id = customer_id(&path)?;
+    let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let changes = body.0.into_domain()?;
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
         if changes.is_empty() {
-            return Ok(customers::find(conn, &admin.msp_id, &id)?);
+            return Ok(customers::find(conn, &msp_id, &id)?.map(Customer::from));
         }
-        write_transaction(conn, |tx| customers::update(tx, &admin.msp_id, &id, &changes, at)).map_err(write_error)
+        write_transaction(conn, |tx| {
+            let Some(before) = customers::find(tx, &msp_id, &id)?.map(Customer::from) else { return Ok(None) };
+            let Some(after) = customers::update(tx, &msp_id, &id, &changes, at)?.map(Customer::from) else {
+                return Ok(None);
+            };
+            let event = caller.audit_event(
+                &msp_id,
+                "customer.updated",
+                "customer",
+                &id,
+                Some(&before.audit_state()),
+                Some(&after.audit_state()),
+                at,
+            );
+            persistence::audit::insert(tx, &event)?;
+            Ok(Some(after))
+        })
+        .map_err(write_error)
     })
     .await?;
-    updated.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
+    updated.map(|c| HttpResponse::Ok().json(c)).ok_or(ApiError::NotFound)
 }
 
 /// Deletes a customer.
 #[utoipa::path(
     delete, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "deleteCustomer",
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("api_key" = [])),
     params(("id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_customer(
     state: web::Data<AppState>,
-    admin: CurrentAdmin,
+    caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = customer_id(&path)?;
-    let deleted =
-        db::run(&state.pool, move |conn| Ok(write_transaction(conn, |tx| customers::delete(tx, &admin.msp_id, &id))?))
-            .await?;
+    let msp_id = caller.authorize(Action::DeleteCustomer(&id))?.to_owned();
+    let at = now();
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(write_transaction(conn, |tx| {
+            let Some(before) = customers::find(tx, &msp_id, &id)?.map(Customer::from) else { return Ok(false) };
+            customers::delete(tx, &msp_id, &id)?;
+            let event =
+                caller.audit_event(&msp_id, "customer.deleted", "customer", &id, Some(&before.audit_state()), None, at);
+            persistence::audit::insert(tx, &event)?;
+            Ok::<_, persistence::StoreError>(true)
+        })?)
+    })
+    .await?;
     if deleted { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::NotFound) }
 }

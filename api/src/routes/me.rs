@@ -2,29 +2,16 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::access::Action;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::CurrentAdmin;
+use crate::auth::{Caller, admin_permissions};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{ServiceUnavailable, Unauthorized};
+use crate::error::responses::{Forbidden, ServiceUnavailable, Unauthorized};
+use crate::routes::admins::Admin;
 use crate::state::AppState;
-
-/// An admin as others see them.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdminView {
-    /// Id (UUIDv7).
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// Sign-in e-mail.
-    pub email: String,
-    /// `owner` or `standard`.
-    #[schema(example = "owner")]
-    pub role: String,
-    /// When created.
-    pub created_at: DateTime<Utc>,
-}
 
 /// An MSP as its admins see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,23 +29,31 @@ pub struct MspView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeResponse {
     /// The admin.
-    pub admin: AdminView,
+    pub admin: Admin,
     /// Their MSP.
     pub msp: MspView,
+    /// Everything the admin may do, e.g. `read`, `manage_customers`, `manage_admins`.
+    #[schema(example = json!(["read", "manage_customers", "manage_api_keys", "start_customer_sessions"]))]
+    pub permissions: Vec<&'static str>,
+    /// In a customer session ("log in as"): the one customer this token reaches.
+    #[schema(format = Uuid)]
+    pub customer_session_customer_id: Option<String>,
 }
 
-/// The signed-in admin and their MSP.
+/// The signed-in admin, their MSP and their permissions.
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth", operation_id = "getMe",
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The signed-in admin.", body = MeResponse),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 503, response = ServiceUnavailable),
     )
 )]
-pub async fn get_me(state: web::Data<AppState>, admin: CurrentAdmin) -> Result<HttpResponse, ApiError> {
-    let (msp_id, admin_id) = (admin.msp_id.clone(), admin.admin_id.clone());
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ViewOwnProfile)?.to_owned();
+    let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
     let (record, msp) = db::run(&state.pool, move |conn| {
         let record = persistence::admins::find(conn, &msp_id, &admin_id)?;
         let msp = persistence::msps::find(conn, &msp_id)?;
@@ -68,13 +63,12 @@ pub async fn get_me(state: web::Data<AppState>, admin: CurrentAdmin) -> Result<H
     let (Some(record), Some(msp)) = (record, msp) else {
         return Err(ApiError::NotFound);
     };
+    let permissions = admin_permissions(&record)?.names();
+    let customer_session_customer_id = caller.actor.impersonated_customer_id.clone();
     Ok(HttpResponse::Ok().json(MeResponse {
-        admin: AdminView {
-            id: record.id,
-            email: record.email,
-            role: record.role,
-            created_at: record.created_at.and_utc(),
-        },
+        admin: Admin::try_from(record)?,
         msp: MspView { id: msp.id, name: msp.name, created_at: msp.created_at.and_utc() },
+        permissions,
+        customer_session_customer_id,
     }))
 }

@@ -1,0 +1,307 @@
+//! Who is calling: the extractor that turns `Authorization: Bearer …` into a
+//! [`Caller`] — an admin, an API key, an admin in a customer session, or a
+//! platform operator — and the audit identity of that caller.
+//!
+//! Besides the credential itself, every request checks storage: the admin
+//! still exists and is not disabled, the session was not ended, the key was
+//! not revoked. So logout, disabling and revocation take effect at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::{DateTime, Utc};
+use domain::access::{Action, ExtraPermissions, Permissions, Principal, Scopes};
+use domain::admins::AdminRole;
+use domain::audit::ActorType;
+use persistence::admins::AdminRecord;
+use persistence::audit::AuditEventRecord;
+
+use crate::auth::api_key_secrets;
+use crate::auth::refresh_tokens::storage_hash;
+use crate::auth::tokens::TokenKind;
+use crate::db;
+use crate::error::ApiError;
+use crate::request_id::RequestId;
+use crate::state::{AppState, now};
+
+/// Who made a change, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Kind of caller.
+    pub actor_type: ActorType,
+    /// Admin, key or operator id (for impersonation: the admin).
+    pub id: String,
+    /// E-mail, or key prefix and name.
+    pub label: String,
+    /// For impersonation: the customer acted in.
+    pub impersonated_customer_id: Option<String>,
+}
+
+/// The credential behind the request, for signing out.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// An admin's sign-in session (refresh-token family).
+    AdminSession {
+        /// Family id.
+        family_id: String,
+    },
+    /// A customer session.
+    CustomerSession {
+        /// Session id.
+        session_id: String,
+    },
+    /// An API key.
+    ApiKey,
+    /// An operator's token.
+    Operator,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// What the caller may do (see `domain::access`).
+    pub principal: Principal,
+    /// The caller's MSP; `None` for operators.
+    pub msp_id: Option<String>,
+    /// The admin behind the call (admins and customer sessions).
+    pub admin_id: Option<String>,
+    /// Who the audit log names.
+    pub actor: Actor,
+    /// The credential used.
+    pub credential: Credential,
+    /// `X-Request-Id` of this request.
+    pub request_id: Option<String>,
+    /// The client's address.
+    pub client_addr: Option<String>,
+}
+
+impl Caller {
+    /// The admin of `admin` as the author of a change made without a bearer
+    /// token (setting a password from an e-mailed link).
+    pub fn from_admin_link(admin: &AdminRecord, req: &HttpRequest) -> Result<Self, ApiError> {
+        Ok(Self {
+            principal: Principal::Admin(admin_permissions(admin)?),
+            msp_id: Some(admin.msp_id.clone()),
+            admin_id: Some(admin.id.clone()),
+            actor: Actor {
+                actor_type: ActorType::Admin,
+                id: admin.id.clone(),
+                label: admin.email.clone(),
+                impersonated_customer_id: None,
+            },
+            credential: Credential::AdminSession { family_id: String::new() },
+            request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+            client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+        })
+    }
+
+    /// Checks `action` against `domain::access` and returns the MSP it is
+    /// scoped to.
+    pub fn authorize(&self, action: Action<'_>) -> Result<&str, ApiError> {
+        domain::access::authorize(&self.principal, action)?;
+        self.msp_id.as_deref().ok_or(ApiError::Forbidden { permission: "msp_admin" })
+    }
+
+    /// Checks a platform action.
+    pub fn authorize_platform(&self) -> Result<(), ApiError> {
+        domain::access::authorize(&self.principal, Action::OperatePlatform).map_err(ApiError::from)
+    }
+
+    /// An audit event of this caller's change.
+    #[allow(clippy::too_many_arguments)]
+    pub fn audit_event(
+        &self,
+        msp_id: &str,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+        at: DateTime<Utc>,
+    ) -> AuditEventRecord {
+        AuditEventRecord {
+            id: persistence::new_id(),
+            msp_id: msp_id.to_owned(),
+            occurred_at: at.naive_utc(),
+            actor_type: self.actor.actor_type.as_str().to_owned(),
+            actor_id: self.actor.id.clone(),
+            actor_label: self.actor.label.clone(),
+            impersonated_customer_id: self.actor.impersonated_customer_id.clone(),
+            action: action.to_owned(),
+            target_type: target_type.to_owned(),
+            target_id: target_id.to_owned(),
+            before_state: before.map(serde_json::Value::to_string),
+            after_state: after.map(serde_json::Value::to_string),
+            request_id: self.request_id.clone(),
+            client_addr: self.client_addr.clone(),
+        }
+    }
+}
+
+const INVALID_TOKEN: &str = "The access token is invalid, expired or revoked; sign in again.";
+const INVALID_KEY: &str = "The API key is invalid, expired or revoked.";
+
+fn unauthenticated(code: &'static str, detail: &'static str, reason: impl Into<String>) -> ApiError {
+    ApiError::Unauthenticated { code, detail, reason: reason.into() }
+}
+
+/// The permissions an admin record holds now.
+pub fn admin_permissions(admin: &AdminRecord) -> Result<Permissions, ApiError> {
+    let role = admin.role.parse::<AdminRole>().map_err(ApiError::internal)?;
+    let extras = ExtraPermissions::from_stored(&admin.permissions).map_err(ApiError::internal)?;
+    Ok(Permissions::of_admin(role, &extras))
+}
+
+fn admin_is_active(admin: &AdminRecord) -> bool {
+    domain::sessions::admin_may_act(admin.disabled_at.map(|t| t.and_utc()))
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+        let client_addr = req.peer_addr().map(|a| a.ip().to_string());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = token?;
+            let (principal, msp_id, admin_id, actor, credential) = if api_key_secrets::looks_like_api_key(&token) {
+                authenticate_api_key(&state, token).await?
+            } else {
+                authenticate_jwt(&state, &token).await?
+            };
+            Ok(Self { principal, msp_id, admin_id, actor, credential, request_id, client_addr })
+        })
+    }
+}
+
+type Authenticated = (Principal, Option<String>, Option<String>, Actor, Credential);
+
+async fn authenticate_api_key(state: &AppState, token: String) -> Result<Authenticated, ApiError> {
+    let Some(prefix) = api_key_secrets::prefix_of(&token).map(str::to_owned) else {
+        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "malformed API key"));
+    };
+    let at = now();
+    let found = db::run(&state.pool, move |conn| {
+        let found = persistence::api_keys::find_usable(conn, &prefix, at)?;
+        if let Some((key, _)) = &found
+            && key.secret_hash == storage_hash(&token)
+        {
+            persistence::api_keys::touch(conn, &key.msp_id, &key.id, at)?;
+            return Ok(found);
+        }
+        Ok(None)
+    })
+    .await?;
+    let Some((key, creator)) = found else {
+        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "unknown, revoked or expired API key"));
+    };
+    if !admin_is_active(&creator) {
+        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "the key's creator is disabled"));
+    }
+    let scopes = Scopes::from_stored(&key.scopes).map_err(ApiError::internal)?;
+    let principal = Principal::ApiKey(Permissions::of_api_key(&scopes, &admin_permissions(&creator)?));
+    let actor = Actor {
+        actor_type: ActorType::ApiKey,
+        id: key.id.clone(),
+        label: format!("{} ({})", key.prefix, key.name),
+        impersonated_customer_id: None,
+    };
+    Ok((principal, Some(key.msp_id), None, actor, Credential::ApiKey))
+}
+
+async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|e| unauthenticated("invalid_token", INVALID_TOKEN, format!("jwt rejected: {e}")))?;
+    let at = now();
+    match claims.typ {
+        TokenKind::Admin => {
+            let (msp, sub, sid) = (claims.msp.clone(), claims.sub.clone(), claims.sid.clone());
+            let admin = db::run(&state.pool, move |conn| {
+                Ok(persistence::sessions::find_session_admin(conn, &msp, &sub, &sid)?)
+            })
+            .await?;
+            let admin = admin
+                .filter(admin_is_active)
+                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "admin gone, disabled or session revoked"))?;
+            let actor = Actor {
+                actor_type: ActorType::Admin,
+                id: admin.id.clone(),
+                label: admin.email.clone(),
+                impersonated_customer_id: None,
+            };
+            Ok((
+                Principal::Admin(admin_permissions(&admin)?),
+                Some(admin.msp_id),
+                Some(admin.id),
+                actor,
+                Credential::AdminSession { family_id: claims.sid },
+            ))
+        }
+        TokenKind::CustomerSession => {
+            let (msp, sid) = (claims.msp.clone(), claims.sid.clone());
+            let found =
+                db::run(&state.pool, move |conn| Ok(persistence::customer_sessions::find_active(conn, &msp, &sid, at)?))
+                    .await?;
+            let (session, admin) = found
+                .filter(|(session, admin)| admin_is_active(admin) && session.admin_id == claims.sub)
+                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "customer session ended or admin disabled"))?;
+            let actor = Actor {
+                actor_type: ActorType::Impersonation,
+                id: admin.id.clone(),
+                label: admin.email.clone(),
+                impersonated_customer_id: Some(session.customer_id.clone()),
+            };
+            Ok((
+                Principal::CustomerSession { customer_id: session.customer_id },
+                Some(session.msp_id),
+                Some(admin.id),
+                actor,
+                Credential::CustomerSession { session_id: session.id },
+            ))
+        }
+        TokenKind::Operator => {
+            let sub = claims.sub.clone();
+            let operator = db::run(&state.pool, move |conn| Ok(persistence::operators::find(conn, &sub)?)).await?;
+            let operator = operator
+                .filter(|o| o.disabled_at.is_none())
+                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "operator gone or disabled"))?;
+            let actor = Actor {
+                actor_type: ActorType::Operator,
+                id: operator.id,
+                label: operator.email,
+                impersonated_customer_id: None,
+            };
+            Ok((Principal::Operator, None, None, actor, Credential::Operator))
+        }
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(unauthenticated(
+            "missing_credentials",
+            "This route needs an Authorization: Bearer <access token or API key> header.",
+            "no Authorization header",
+        ));
+    };
+    let value = value.to_str().unwrap_or_default();
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(unauthenticated(
+            "invalid_credentials_format",
+            "The Authorization header must be: Bearer <access token or API key>.",
+            "malformed Authorization header",
+        )),
+    }
+}

@@ -1,0 +1,137 @@
+//! Outgoing e-mail: the messages the product writes, and the sender that
+//! delivers the outbox (SMTP through lettre when `SMTP_URL` is set, the log
+//! otherwise).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use persistence::DbPool;
+use persistence::outbox::OutboxRecord;
+
+use crate::state::now;
+
+/// The link that lets an admin set a password with `token`.
+pub fn set_password_link(public_url: &str, token: &str) -> String {
+    format!("{}/set-password?token={token}", public_url.trim_end_matches('/'))
+}
+
+/// Subject and body of the welcome e-mail of a new admin.
+pub fn invitation(msp_name: &str, link: &str, expires_at: DateTime<Utc>) -> (String, String) {
+    let subject = format!("You have been invited to the {msp_name} MSP portal");
+    let body = format!(
+        "Hello,\n\nyou have been added as an admin of {msp_name} in the MSP portal.\n\n\
+         Set your password here (the link works once, until {} UTC):\n\n{link}\n\n\
+         Then sign in with this e-mail address.\n\nIf you did not expect this, ignore this message.\n",
+        expires_at.format("%Y-%m-%d %H:%M")
+    );
+    (subject, body)
+}
+
+/// Subject and body of a password reset e-mail.
+pub fn password_reset(link: &str, expires_at: DateTime<Utc>) -> (String, String) {
+    let subject = "Reset your MSP portal password".to_owned();
+    let body = format!(
+        "Hello,\n\nsomeone asked to reset the password of this e-mail address in the MSP portal.\n\n\
+         Set a new password here (the link works once, until {} UTC):\n\n{link}\n\n\
+         If it was not you, ignore this message: your password stays as it is.\n",
+        expires_at.format("%Y-%m-%d %H:%M")
+    );
+    (subject, body)
+}
+
+/// Where the sender delivers.
+#[derive(Clone)]
+pub enum Delivery {
+    /// An SMTP relay.
+    Smtp {
+        /// The transport, from `SMTP_URL`.
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The `From` of every message.
+        from: Mailbox,
+    },
+    /// No relay configured: messages are written to the log.
+    Log,
+}
+
+impl Delivery {
+    /// From `SMTP_URL` (`smtp://host:port`, `smtps://…`, `smtp://…?tls=required`)
+    /// and `MAIL_FROM`, or [`Delivery::Log`] without a URL.
+    pub fn from_settings(smtp_url: Option<&str>, mail_from: &str) -> Result<Self, String> {
+        let Some(url) = smtp_url else { return Ok(Self::Log) };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = mail_from.parse::<Mailbox>().map_err(|e| format!("MAIL_FROM: {e}"))?;
+        Ok(Self::Smtp { transport, from })
+    }
+
+    async fn deliver(&self, message: &OutboxRecord) -> Result<(), String> {
+        match self {
+            Self::Log => {
+                log::info!(
+                    "e-mail (no SMTP_URL set, not sent) to {}: {}\n{}",
+                    message.recipient,
+                    message.subject,
+                    message.body
+                );
+                Ok(())
+            }
+            Self::Smtp { transport, from } => {
+                let to = message.recipient.parse::<Mailbox>().map_err(|e| format!("recipient: {e}"))?;
+                let email = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(message.subject.clone())
+                    .body(message.body.clone())
+                    .map_err(|e| format!("message: {e}"))?;
+                transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// Delivers the outbox until the task is dropped: every `interval`, claims
+/// the due messages and sends them, recording each success or failure.
+pub async fn run_sender(pool: DbPool, delivery: Delivery, interval: Duration) {
+    loop {
+        if let Err(error) = deliver_due(&pool, &delivery).await {
+            log::warn!("outbox: {error}");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+async fn deliver_due(pool: &DbPool, delivery: &Delivery) -> Result<(), String> {
+    let at = now();
+    let claim_pool = pool.clone();
+    let claimed = tokio::task::spawn_blocking(move || {
+        let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
+        persistence::outbox::claim_due(&mut conn, at, at + domain::email_delivery::CLAIM_TTL, 20).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    for message in claimed {
+        let outcome = delivery.deliver(&message).await;
+        let record_pool = pool.clone();
+        let done_at = now();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = record_pool.get().map_err(|e| e.to_string())?;
+            match outcome {
+                Ok(()) => persistence::outbox::mark_sent(&mut conn, &message.id, done_at),
+                Err(error) => {
+                    let attempts = message.attempts + 1;
+                    let retry_at = domain::email_delivery::retry_delay(attempts).map(|delay| done_at + delay);
+                    log::warn!("outbox: delivery to {} failed (attempt {attempts}): {error}", message.recipient);
+                    persistence::outbox::mark_failed(&mut conn, &message.id, &error, done_at, retry_at)
+                }
+            }
+            .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}

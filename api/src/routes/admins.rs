@@ -1,0 +1,540 @@
+//! Admins of the caller's MSP. Only owners create, change, disable or delete
+//! admins; every admin may list them. An MSP always keeps an active owner.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::{Action, ExtraPermissions};
+use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL};
+use domain::email::EmailAddress;
+use domain::pagination::Page;
+use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
+use persistence::password_tokens::TokenPurpose;
+use persistence::transactions::write_transaction;
+use persistence::{DbConnection, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::{Caller, refresh_tokens};
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
+    UnprocessableEntity, UnsupportedMediaType,
+};
+use crate::error::{ApiError, InvalidField};
+use crate::json::ValidJson;
+use crate::mail;
+use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::routes::customers::customer_id as uuid_id;
+use crate::state::{AppState, now};
+
+const COLLECTION_PATH: &str = "/api/v1/admins";
+
+/// An admin's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Every permission, including managing admins.
+    Owner,
+    /// Every permission except managing admins, plus granted extras.
+    Standard,
+}
+
+impl From<Role> for AdminRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Owner => Self::Owner,
+            Role::Standard => Self::Standard,
+        }
+    }
+}
+
+impl From<AdminRole> for Role {
+    fn from(role: AdminRole) -> Self {
+        match role {
+            AdminRole::Owner => Self::Owner,
+            AdminRole::Standard => Self::Standard,
+        }
+    }
+}
+
+/// An extra permission of a standard admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtraPermissionName {
+    /// May create customer organisations.
+    CreateOrganizations,
+    /// May buy licenses and allowances.
+    PurchaseLicenses,
+}
+
+impl ExtraPermissionName {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateOrganizations => "create_organizations",
+            Self::PurchaseLicenses => "purchase_licenses",
+        }
+    }
+}
+
+fn extras_of(names: &[ExtraPermissionName]) -> Result<ExtraPermissions, ApiError> {
+    let spelled: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+    ExtraPermissions::parse(&spelled).map_err(|e| ApiError::invalid("/permissions", e))
+}
+
+/// Where an admin stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminStatus {
+    /// Invited; has not set a password yet.
+    Invited,
+    /// Can sign in.
+    Active,
+    /// Disabled: can't sign in, and their tokens and API keys stopped working.
+    Disabled,
+}
+
+/// An admin of your MSP.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Admin {
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Sign-in e-mail, lower-case.
+    #[schema(example = "jane@northwind.example")]
+    pub email: String,
+    /// Owner or standard.
+    pub role: Role,
+    /// Extra permissions of a standard admin (always empty for owners, who hold every permission).
+    pub permissions: Vec<ExtraPermissionName>,
+    /// Invited, active or disabled.
+    pub status: AdminStatus,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+    /// When disabled, if disabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<AdminRecord> for Admin {
+    type Error = ApiError;
+
+    fn try_from(record: AdminRecord) -> Result<Self, ApiError> {
+        let role = record.role.parse::<AdminRole>().map_err(ApiError::internal)?;
+        let extras = ExtraPermissions::from_stored(&record.permissions).map_err(ApiError::internal)?;
+        let permissions = extras
+            .names()
+            .into_iter()
+            .filter_map(|name| match name {
+                "create_organizations" => Some(ExtraPermissionName::CreateOrganizations),
+                "purchase_licenses" => Some(ExtraPermissionName::PurchaseLicenses),
+                _ => None,
+            })
+            .collect();
+        let status = if record.disabled_at.is_some() {
+            AdminStatus::Disabled
+        } else if record.has_password() {
+            AdminStatus::Active
+        } else {
+            AdminStatus::Invited
+        };
+        Ok(Self {
+            id: record.id,
+            email: record.email,
+            role: role.into(),
+            permissions,
+            status,
+            created_at: record.created_at.and_utc(),
+            updated_at: record.updated_at.and_utc(),
+            disabled_at: record.disabled_at.map(|t| t.and_utc()),
+        })
+    }
+}
+
+impl Admin {
+    fn audit_state(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// One page of admins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminPage {
+    /// Admins in creation order.
+    pub items: Vec<Admin>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new admin. They get a one-time link to set their password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAdmin {
+    /// Sign-in e-mail; unique across the platform.
+    #[validate(length(min = 3, max = 254))]
+    #[schema(example = "jane@northwind.example", min_length = 3, max_length = 254)]
+    pub email: String,
+    /// Owner or standard (default).
+    #[serde(default = "standard_role")]
+    pub role: Role,
+    /// Extra permissions, for a standard admin only.
+    #[serde(default)]
+    #[validate(length(max = 2))]
+    #[schema(max_items = 2)]
+    pub permissions: Vec<ExtraPermissionName>,
+    /// E-mail the invitation link now (default). With `false`, the link is in
+    /// the response instead, for you to pass on.
+    #[serde(default = "yes")]
+    pub notify: bool,
+}
+
+fn standard_role() -> Role {
+    Role::Standard
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The invitation of a new admin.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    /// When the link stops working (72 hours after creation).
+    pub expires_at: DateTime<Utc>,
+    /// Whether it was e-mailed to the admin.
+    pub emailed: bool,
+    /// The link, only when it was not e-mailed (`notify: false`); shown once.
+    pub set_password_url: Option<String>,
+}
+
+/// A created admin and their invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedAdmin {
+    /// The admin.
+    pub admin: Admin,
+    /// How they set their password.
+    pub invitation: Invitation,
+}
+
+/// Changes to an admin; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAdmin {
+    /// New role. Making an admin an owner clears their extras (owners hold every permission).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
+    pub role: Option<Role>,
+    /// New extras of a standard admin (replaces the list).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[validate(length(max = 2))]
+    #[schema(nullable = false, max_items = 2)]
+    pub permissions: Option<Vec<ExtraPermissionName>>,
+    /// `true` disables the admin (effective on their next request); `false` enables them again.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
+    pub disabled: Option<bool>,
+}
+
+/// Paging of the admin list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListAdminsParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
+    Ok(AdminStanding {
+        role: record.role.parse::<AdminRole>().map_err(ApiError::internal)?,
+        active: record.disabled_at.is_none(),
+    })
+}
+
+fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
+    ApiError::Conflict { code: "last_owner", detail: error.to_string() }
+}
+
+/// Lists the MSP's admins, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/admins", tag = "admins", operation_id = "listAdmins",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(ListAdminsParams),
+    responses(
+        (status = 200, description = "A page of admins.", body = AdminPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_admins(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<ListAdminsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
+    let size = page_size(params.limit.as_deref())?;
+    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(persistence::admins::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let page = Page::from_overfetch(rows, size);
+    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
+    }
+    let items = page.items.into_iter().map(Admin::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(response.json(AdminPage { items, next_cursor }))
+}
+
+/// Invites an admin (owners only).
+///
+/// The admin is created without a password and gets a one-time link, valid
+/// for 72 hours, to set one with `POST /api/v1/auth/set-password`.
+#[utoipa::path(
+    post, path = "/api/v1/admins", tag = "admins", operation_id = "createAdmin",
+    security(("bearer_auth" = [])),
+    request_body = CreateAdmin,
+    responses(
+        (status = 201, description = "Created and invited.", body = CreatedAdmin,
+            headers(("Location" = String, description = "URL of the new admin."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateAdmin>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let CreateAdmin { email, role, permissions, notify } = body.0;
+    let email = EmailAddress::parse(&email).map_err(|e| ApiError::invalid("/email", e))?;
+    if role == Role::Owner && !permissions.is_empty() {
+        return Err(ApiError::invalid("/permissions", "owners hold every permission; leave this empty"));
+    }
+    let extras = extras_of(&permissions)?;
+    let token = refresh_tokens::random_token();
+    let link = mail::set_password_link(&state.public_url, &token);
+    let at = now();
+    let expires_at = at + INVITATION_TTL;
+    let email_link = link.clone();
+    let admin = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let Some(msp) = persistence::msps::find(tx, &msp_id)? else { return Err(ApiError::NotFound) };
+            if persistence::admins::email_taken(tx, &email)? {
+                return Err(email_taken());
+            }
+            let new = NewAdmin { email: &email, role: role.into(), permissions: &extras, password_hash: "" };
+            let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
+            invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
+            let admin = Admin::try_from(record)?;
+            let event = caller.audit_event(&msp_id, "admin.created", "admin", &admin.id, None, Some(&admin.audit_state()), at);
+            persistence::audit::insert(tx, &event)?;
+            Ok(admin)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", admin.id))).json(
+        CreatedAdmin {
+            admin,
+            invitation: Invitation { expires_at, emailed: notify, set_password_url: (!notify).then_some(link) },
+        },
+    ))
+}
+
+/// Stores an invitation link for `admin` and, with `notify`, queues the
+/// welcome e-mail carrying it.
+pub fn invite(
+    tx: &mut DbConnection,
+    admin: &AdminRecord,
+    msp_name: &str,
+    token_hash: &str,
+    link: &str,
+    at: DateTime<Utc>,
+    notify: bool,
+) -> Result<(), StoreError> {
+    let expires_at = at + INVITATION_TTL;
+    persistence::password_tokens::insert(tx, &admin.msp_id, &admin.id, TokenPurpose::Invitation, token_hash, at, expires_at)?;
+    if notify {
+        let (subject, body) = mail::invitation(msp_name, link, expires_at);
+        persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;
+    }
+    Ok(())
+}
+
+fn email_taken() -> ApiError {
+    ApiError::Conflict { code: "email_taken", detail: "An admin with this e-mail address already exists.".to_owned() }
+}
+
+fn unique_as_email_taken(error: StoreError) -> ApiError {
+    match error {
+        StoreError::UniqueViolation(_) => email_taken(),
+        other => other.into(),
+    }
+}
+
+/// Reads one admin.
+#[utoipa::path(
+    get, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "getAdmin",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    responses(
+        (status = 200, description = "The admin.", body = Admin),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
+    let id = uuid_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(persistence::admins::find(conn, &msp_id, &id)?)).await?;
+    let admin = Admin::try_from(found.ok_or(ApiError::NotFound)?)?;
+    Ok(HttpResponse::Ok().json(admin))
+}
+
+/// Changes an admin's role or extras, or disables or enables them (owners only).
+///
+/// The last active owner of the MSP can't be demoted or disabled. Disabling
+/// ends the admin's sessions at once.
+#[utoipa::path(
+    patch, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "updateAdmin",
+    security(("bearer_auth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    request_body = UpdateAdmin,
+    responses(
+        (status = 200, description = "The changed admin.", body = Admin),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn update_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ValidJson<UpdateAdmin>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let id = uuid_id(&path)?;
+    let UpdateAdmin { role, permissions, disabled } = body.0;
+    if role == Some(Role::Owner) && permissions.as_ref().is_some_and(|p| !p.is_empty()) {
+        return Err(ApiError::invalid("/permissions", "owners hold every permission; leave this empty"));
+    }
+    let new_extras = permissions.as_deref().map(extras_of).transpose()?;
+    let at = now();
+    let updated = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::msps::lock(tx, &msp_id)?;
+            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
+            let before = standing(&current)?;
+            let role: AdminRole = role.map_or(before.role, AdminRole::from);
+            if role == AdminRole::Owner && new_extras.as_ref().is_some_and(|e| *e != ExtraPermissions::none()) {
+                return Err(ApiError::Validation(vec![InvalidField::at(
+                    "/permissions",
+                    "owners hold every permission; leave this empty",
+                )]));
+            }
+            let extras = match (&new_extras, role) {
+                (_, AdminRole::Owner) => ExtraPermissions::none(),
+                (Some(extras), _) => extras.clone(),
+                (None, _) => ExtraPermissions::from_stored(&current.permissions).map_err(ApiError::internal)?,
+            };
+            let disabled_at = match disabled {
+                Some(true) => Some(current.disabled_at.map_or(at, |t| t.and_utc())),
+                Some(false) => None,
+                None => current.disabled_at.map(|t| t.and_utc()),
+            };
+            let after = AdminStanding { role, active: disabled_at.is_none() };
+            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
+            domain::admins::check_keeps_an_owner(before, Some(after), others).map_err(last_owner)?;
+            let update = AdminUpdate { role, permissions: &extras, disabled_at };
+            let Some(record) = persistence::admins::update(tx, &msp_id, &id, &update, at)? else {
+                return Err(ApiError::NotFound);
+            };
+            if before.active && !after.active {
+                persistence::sessions::revoke_all_for_admin(tx, &msp_id, &id, at)?;
+            }
+            let (before_json, after_json) = (Admin::try_from(current)?.audit_state(), Admin::try_from(record.clone())?);
+            let event = caller.audit_event(
+                &msp_id,
+                "admin.updated",
+                "admin",
+                &id,
+                Some(&before_json),
+                Some(&after_json.audit_state()),
+                at,
+            );
+            persistence::audit::insert(tx, &event)?;
+            Ok(after_json)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes an admin (owners only). Their sessions and API keys go with them.
+/// The last active owner can't be deleted.
+#[utoipa::path(
+    delete, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "deleteAdmin",
+    security(("bearer_auth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn delete_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let id = uuid_id(&path)?;
+    let at = now();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::msps::lock(tx, &msp_id)?;
+            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
+            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
+            domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
+            persistence::admins::delete(tx, &msp_id, &id)?;
+            let before = Admin::try_from(current)?.audit_state();
+            let event = caller.audit_event(&msp_id, "admin.deleted", "admin", &id, Some(&before), None, at);
+            persistence::audit::insert(tx, &event)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,310 @@
+//! API keys for integrations and scripts: created by an admin, shown once,
+//! stored hashed, listed by prefix, revocable.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::{Action, Scopes};
+use domain::pagination::Page;
+use persistence::api_keys::ApiKeyRecord;
+use persistence::transactions::write_transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::{Caller, api_key_secrets};
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::error::ApiError;
+use crate::json::ValidJson;
+use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::routes::customers::customer_id as uuid_id;
+use crate::state::{AppState, now};
+
+const COLLECTION_PATH: &str = "/api/v1/api-keys";
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeName {
+    /// Read your MSP's data.
+    Read,
+    /// Read and change customers and licenses (within what the key's creator may do).
+    Write,
+}
+
+impl ScopeName {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+
+    fn from_stored(name: &str) -> Option<Self> {
+        match name {
+            "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
+            _ => None,
+        }
+    }
+}
+
+/// An API key, without its secret.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKey {
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// What it is for.
+    #[schema(example = "HaloPSA billing sync")]
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    #[schema(example = "mspk_3hx9q2mlw0ab")]
+    pub prefix: String,
+    /// What it may do.
+    pub scopes: Vec<ScopeName>,
+    /// The admin who created it; the key never does more than they may.
+    #[schema(format = Uuid)]
+    pub created_by: String,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last used (to the minute), if ever.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When revoked, if revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRecord> for ApiKey {
+    fn from(record: ApiKeyRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            prefix: record.prefix,
+            scopes: record.scopes.split(',').filter_map(ScopeName::from_stored).collect(),
+            created_by: record.created_by,
+            created_at: record.created_at.and_utc(),
+            last_used_at: record.last_used_at.map(|t| t.and_utc()),
+            expires_at: record.expires_at.map(|t| t.and_utc()),
+            revoked_at: record.revoked_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A new key and its secret, shown only now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    /// The key.
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The whole key, to send as `Authorization: Bearer <secret>`. Shown only now; store it safely.
+    #[schema(example = "mspk_3hx9q2mlw0ab_Hq0dP0R7Yh9yLq3uX2q7c1Qm2C4o6uBvX3jz9kTn0eE")]
+    pub secret: String,
+}
+
+/// One page of keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    /// Keys in creation order.
+    pub items: Vec<ApiKey>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new API key.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    /// What it is for (1-100 characters).
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "HaloPSA billing sync", min_length = 1, max_length = 100)]
+    pub name: String,
+    /// What it may do: `read`, `write` or both. A key never does more than its creator may.
+    #[validate(length(min = 1, max = 2))]
+    #[schema(min_items = 1, max_items = 2)]
+    pub scopes: Vec<ScopeName>,
+    /// When it stops working (must be in the future); none for a key that lasts until revoked.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Paging of the key list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiKeysParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists the MSP's API keys (revoked ones too), oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(ListApiKeysParams),
+    responses(
+        (status = 200, description = "A page of keys.", body = ApiKeyPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<ListApiKeysParams>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
+    let size = page_size(params.limit.as_deref())?;
+    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(persistence::api_keys::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let page = Page::from_overfetch(rows, size);
+    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
+    }
+    Ok(response.json(ApiKeyPage { items: page.items.into_iter().map(ApiKey::from).collect(), next_cursor }))
+}
+
+/// Creates an API key; its secret is in this response only.
+#[utoipa::path(
+    post, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "createApiKey",
+    security(("bearer_auth" = [])),
+    request_body = CreateApiKey,
+    responses(
+        (status = 201, description = "Created; `secret` is shown only now.", body = CreatedApiKey,
+            headers(("Location" = String, description = "URL of the new key."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
+    let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
+    let CreateApiKey { name, scopes, expires_at } = body.0;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid("/name", "must not be blank or contain control characters"));
+    }
+    let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    let scopes = Scopes::parse(&names).map_err(|e| ApiError::invalid("/scopes", e))?;
+    let at = now();
+    if expires_at.is_some_and(|t| t <= at) {
+        return Err(ApiError::invalid("/expires_at", "must be in the future"));
+    }
+    let generated = api_key_secrets::generate();
+    let record = ApiKeyRecord {
+        id: persistence::new_id(),
+        msp_id: msp_id.clone(),
+        created_by: admin_id,
+        name,
+        prefix: generated.prefix,
+        secret_hash: generated.hash,
+        scopes: scopes.to_stored(),
+        created_at: at.naive_utc(),
+        last_used_at: None,
+        expires_at: expires_at.map(|t| t.naive_utc()),
+        revoked_at: None,
+    };
+    let key = ApiKey::from(record.clone());
+    let audited = serde_json::to_value(&key).unwrap_or_default();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::api_keys::insert(tx, &record)?;
+            let event = caller.audit_event(&msp_id, "api_key.created", "api_key", &record.id, None, Some(&audited), at);
+            persistence::audit::insert(tx, &event)
+        })
+        .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", key.id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedApiKey { key, secret: generated.secret }))
+}
+
+/// Reads one API key (without its secret).
+#[utoipa::path(
+    get, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "getApiKey",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "API key id.")),
+    responses(
+        (status = 200, description = "The key.", body = ApiKey),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
+    let id = uuid_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(persistence::api_keys::find(conn, &msp_id, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(ApiKey::from(found.ok_or(ApiError::NotFound)?)))
+}
+
+/// Revokes an API key: it stops working at once. Revoking a revoked key changes nothing.
+#[utoipa::path(
+    delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "revokeApiKey",
+    security(("bearer_auth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "API key id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
+    let id = uuid_id(&path)?;
+    let at = now();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
+                return Err(ApiError::NotFound);
+            };
+            if persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
+                let after = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from);
+                let (before, after) = (serde_json::to_value(&before).ok(), after.and_then(|a| serde_json::to_value(a).ok()));
+                let event =
+                    caller.audit_event(&msp_id, "api_key.revoked", "api_key", &id, before.as_ref(), after.as_ref(), at);
+                persistence::audit::insert(tx, &event)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

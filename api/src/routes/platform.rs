@@ -1,0 +1,406 @@
+//! The platform operator's console: MSPs and their limits. MSP admins, API
+//! keys and customer sessions can't reach these routes.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::ExtraPermissions;
+use domain::admins::AdminRole;
+use domain::email::EmailAddress;
+use domain::msps::{MspLimits, MspName};
+use domain::pagination::Page;
+use persistence::admins::NewAdmin;
+use persistence::msps::MspRecord;
+use persistence::transactions::write_transaction;
+use persistence::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::{Caller, refresh_tokens};
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
+    UnprocessableEntity, UnsupportedMediaType,
+};
+use crate::error::{ApiError, InvalidField};
+use crate::json::ValidJson;
+use crate::mail;
+use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::routes::admins::invite;
+use crate::routes::auth::{LoginRequest, SignInCandidate, guarded_sign_in};
+use crate::routes::customers::customer_id as uuid_id;
+use crate::state::{AppState, now};
+
+const COLLECTION_PATH: &str = "/api/v1/platform/msps";
+
+/// An operator's access token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorToken {
+    /// JWT to send as `Authorization: Bearer <access_token>` to the platform routes.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until it expires (15 minutes); sign in again after.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+/// What an MSP may use.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most customer organisations.
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000, example = 250)]
+    pub max_organizations: i64,
+    /// Seats in the MSP's license pool.
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000, example = 5000)]
+    pub seat_pool_total: i64,
+    /// When the seat pool renews.
+    pub seat_pool_renewal_date: Option<NaiveDate>,
+    /// Most active accounts across all customers (global users).
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000, example = 5000)]
+    pub max_global_users: i64,
+    /// Most active accounts in the MSP's own organisation (local users).
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000, example = 50)]
+    pub max_local_users: i64,
+}
+
+impl Limits {
+    fn into_domain(self) -> Result<MspLimits, ApiError> {
+        let mut errors = Vec::new();
+        let mut check = |pointer: &str, value: i64| {
+            MspLimits::check_value(value).map_err(|e| errors.push(InvalidField::at(pointer, e))).unwrap_or(0)
+        };
+        let limits = MspLimits {
+            max_organizations: check("/limits/max_organizations", self.max_organizations),
+            seat_pool_total: check("/limits/seat_pool_total", self.seat_pool_total),
+            seat_pool_renewal_date: self.seat_pool_renewal_date,
+            max_global_users: check("/limits/max_global_users", self.max_global_users),
+            max_local_users: check("/limits/max_local_users", self.max_local_users),
+        };
+        if errors.is_empty() { Ok(limits) } else { Err(ApiError::Validation(errors)) }
+    }
+}
+
+impl From<MspLimits> for Limits {
+    fn from(limits: MspLimits) -> Self {
+        Self {
+            max_organizations: limits.max_organizations,
+            seat_pool_total: limits.seat_pool_total,
+            seat_pool_renewal_date: limits.seat_pool_renewal_date,
+            max_global_users: limits.max_global_users,
+            max_local_users: limits.max_local_users,
+        }
+    }
+}
+
+/// An MSP, as the operator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Msp {
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// Name, unique without regard to case.
+    pub name: String,
+    /// Its limits.
+    pub limits: Limits,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<MspRecord> for Msp {
+    fn from(record: MspRecord) -> Self {
+        Self {
+            limits: record.limits().into(),
+            id: record.id,
+            name: record.name,
+            created_at: record.created_at.and_utc(),
+            updated_at: record.updated_at.and_utc(),
+        }
+    }
+}
+
+impl Msp {
+    fn audit_state(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// One page of MSPs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MspPage {
+    /// MSPs in creation order.
+    pub items: Vec<Msp>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new MSP and its first owner, who is invited by e-mail.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMsp {
+    /// Name, unique without regard to case (1-200 characters).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Northwind IT", min_length = 1, max_length = 200)]
+    pub name: String,
+    /// E-mail of the MSP's first owner; they get an invitation link.
+    #[validate(length(min = 3, max = 254))]
+    #[schema(example = "owner@northwind.example", min_length = 3, max_length = 254)]
+    pub owner_email: String,
+    /// The MSP's limits.
+    #[validate(nested)]
+    pub limits: Limits,
+}
+
+/// New limits of an MSP (the whole set).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMsp {
+    /// The MSP's limits.
+    #[validate(nested)]
+    pub limits: Limits,
+}
+
+/// Paging of the MSP list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListMspsParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Signs a platform operator in.
+#[utoipa::path(
+    post, path = "/api/v1/platform/auth/login", tag = "platform", operation_id = "operatorLogin",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = OperatorToken),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn operator_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password } = body.0;
+    let operator = guarded_sign_in(&state, &req, email, password, |conn, email| {
+        Ok(persistence::operators::find_by_email(conn, email)?.map(|operator| SignInCandidate {
+            password_hash: operator.password_hash.clone(),
+            active: operator.disabled_at.is_none(),
+            who: operator,
+        }))
+    })
+    .await?;
+    let access_token = state.tokens.issue_operator(&operator.id, now()).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(OperatorToken {
+        access_token,
+        token_type: "Bearer",
+        expires_in: domain::sessions::ACCESS_TOKEN_TTL.num_seconds(),
+    }))
+}
+
+/// Lists MSPs, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/platform/msps", tag = "platform", operation_id = "listMsps",
+    security(("bearer_auth" = [])),
+    params(ListMspsParams),
+    responses(
+        (status = 200, description = "A page of MSPs.", body = MspPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_msps(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<ListMspsParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.authorize_platform()?;
+    let size = page_size(params.limit.as_deref())?;
+    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let rows = db::run(&state.pool, move |conn| Ok(persistence::msps::list(conn, after.as_deref(), size.fetch_limit())?))
+        .await?;
+    let page = Page::from_overfetch(rows, size);
+    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
+    }
+    Ok(response.json(MspPage { items: page.items.into_iter().map(Msp::from).collect(), next_cursor }))
+}
+
+/// Creates an MSP with its limits and invites its first owner by e-mail.
+#[utoipa::path(
+    post, path = "/api/v1/platform/msps", tag = "platform", operation_id = "createMsp",
+    security(("bearer_auth" = [])),
+    request_body = CreateMsp,
+    responses(
+        (status = 201, description = "Created; the owner got an invitation e-mail.", body = Msp,
+            headers(("Location" = String, description = "URL of the new MSP."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_msp(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateMsp>,
+) -> Result<HttpResponse, ApiError> {
+    caller.authorize_platform()?;
+    let CreateMsp { name, owner_email, limits } = body.0;
+    let name = MspName::parse(&name).map_err(|e| ApiError::invalid("/name", e));
+    let email = EmailAddress::parse(&owner_email).map_err(|e| ApiError::invalid("/owner_email", e));
+    let limits = limits.into_domain();
+    let (name, email, limits) = match (name, email, limits) {
+        (Ok(n), Ok(e), Ok(l)) => (n, e, l),
+        (n, e, l) => {
+            let errors = [n.err(), e.err(), l.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| match e {
+                    ApiError::Validation(fields) => fields,
+                    _ => Vec::new(),
+                })
+                .collect();
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let token = refresh_tokens::random_token();
+    let link = mail::set_password_link(&state.public_url, &token);
+    let at = now();
+    let msp = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            if persistence::msps::name_taken(tx, &name)? {
+                return Err(msp_exists());
+            }
+            if persistence::admins::email_taken(tx, &email)? {
+                return Err(ApiError::Conflict {
+                    code: "email_taken",
+                    detail: "An admin with this e-mail address already exists.".to_owned(),
+                });
+            }
+            let record = persistence::msps::insert(tx, &name, &limits, at).map_err(|e| match e {
+                StoreError::UniqueViolation(_) => msp_exists(),
+                other => other.into(),
+            })?;
+            let extras = ExtraPermissions::none();
+            let new = NewAdmin { email: &email, role: AdminRole::Owner, permissions: &extras, password_hash: "" };
+            let owner = persistence::admins::insert(tx, &record.id, &new, at)?;
+            invite(tx, &owner, &record.name, &refresh_tokens::storage_hash(&token), &link, at, true)?;
+            let msp = Msp::from(record);
+            let mut after = msp.audit_state();
+            after["owner_email"] = serde_json::Value::String(owner.email.clone());
+            let event = caller.audit_event(&msp.id, "msp.created", "msp", &msp.id, None, Some(&after), at);
+            persistence::audit::insert(tx, &event)?;
+            Ok(msp)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", msp.id))).json(msp))
+}
+
+fn msp_exists() -> ApiError {
+    ApiError::Conflict { code: "msp_name_taken", detail: "An MSP with this name already exists.".to_owned() }
+}
+
+/// Reads one MSP.
+#[utoipa::path(
+    get, path = "/api/v1/platform/msps/{id}", tag = "platform", operation_id = "getMsp",
+    security(("bearer_auth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "MSP id.")),
+    responses(
+        (status = 200, description = "The MSP.", body = Msp),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_msp(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.authorize_platform()?;
+    let id = uuid_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(persistence::msps::find(conn, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(Msp::from(found.ok_or(ApiError::NotFound)?)))
+}
+
+/// Replaces an MSP's limits.
+#[utoipa::path(
+    patch, path = "/api/v1/platform/msps/{id}", tag = "platform", operation_id = "updateMsp",
+    security(("bearer_auth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "MSP id.")),
+    request_body = UpdateMsp,
+    responses(
+        (status = 200, description = "The changed MSP.", body = Msp),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn update_msp(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ValidJson<UpdateMsp>,
+) -> Result<HttpResponse, ApiError> {
+    caller.authorize_platform()?;
+    let id = uuid_id(&path)?;
+    let limits = body.0.limits.into_domain()?;
+    let at = now();
+    let msp = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let Some(before) = persistence::msps::find(tx, &id)?.map(Msp::from) else { return Err(ApiError::NotFound) };
+            let Some(after) = persistence::msps::update_limits(tx, &id, &limits, at)?.map(Msp::from) else {
+                return Err(ApiError::NotFound);
+            };
+            let event = caller.audit_event(
+                &id,
+                "msp.limits_changed",
+                "msp",
+                &id,
+                Some(&before.audit_state()),
+                Some(&after.audit_state()),
+                at,
+            );
+            persistence::audit::insert(tx, &event)?;
+            Ok(after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(msp))
+}

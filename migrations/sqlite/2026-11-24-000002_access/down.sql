@@ -1,0 +1,14 @@
+DROP TABLE login_throttles;
+DROP TABLE email_outbox;
+DROP TABLE audit_events;
+DROP TABLE customer_sessions;
+DROP TABLE platform_operators;
+DROP TABLE api_keys;
+DROP TABLE password_tokens;
+ALTER TABLE admins DROP COLUMN permissions;
+ALTER TABLE msps DROP COLUMN updated_at;
+ALTER TABLE msps DROP COLUMN max_local_users;
+ALTER TABLE msps DROP COLUMN max_global_users;
+ALTER TABLE msps DROP COLUMN seat_pool_renewal_date;
+ALTER TABLE msps DROP COLUMN seat_pool_total;
+ALTER TABLE msps DROP COLUMN max_organizations;
