@@ -6,7 +6,7 @@ PYDEPS       := target/pydeps
 PYFUZZ       := target/pyfuzz
 OPENAPI_JSON := openapi/openapi.json
 
-.PHONY: run build test lint fmt domain-check openapi openapi-validate contract-fuzz bench clean-data
+.PHONY: run build test lint fmt domain-check openapi openapi-validate pydeps contract-fuzz bench clean-data
 
 ## run: build and start the API on SQLite (./data/msp-portal.db), Swagger UI at /docs/
 run:
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 ## test: formatting, lints, the domain's purity, the contract, every test on both backends, the contract fuzz
-test: lint domain-check openapi-validate
+test: lint domain-check openapi-validate pydeps
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
 	$(MAKE) --no-print-directory contract-fuzz
 
@@ -39,11 +39,14 @@ openapi:
 	$(CARGO) run -q -p api --bin msp-portal -- openapi > $(OPENAPI_JSON)
 
 ## openapi-validate: check the committed contract with an OpenAPI 3.1 validator nobody here wrote
-openapi-validate: $(PYDEPS)/.installed
+openapi-validate: $(PYDEPS)/.installed-2
 	PYTHONPATH=$(PYDEPS) python3 -m openapi_spec_validator --schema 3.1.0 $(OPENAPI_JSON)
 
-$(PYDEPS)/.installed:
-	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0'
+## pydeps: the Python tools the suite uses: the OpenAPI validator and the SMTP sink (aiosmtpd) e-mail tests read from
+pydeps: $(PYDEPS)/.installed-2
+
+$(PYDEPS)/.installed-2:
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0' 'aiosmtpd==1.4.6'
 	touch $@
 
 ## contract-fuzz: schemathesis generates requests from the contract against the real binary; no 5xx, no response off-contract
