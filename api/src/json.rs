@@ -152,6 +152,28 @@ fn describe(error: &validator::ValidationError) -> String {
     }
 }
 
+/// For `#[serde(deserialize_with)]` on `Option` fields of PATCH bodies: an
+/// absent field is `None` (with `#[serde(default)]`), a present one must not
+/// be `null`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// For `#[serde(deserialize_with)]` on integer fields: JSON Schema counts
+/// `42.0` as the integer 42, so it is accepted; `42.5` is not an integer.
+pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = <serde_json::Number as serde::Deserialize>::deserialize(deserializer)?;
+    if let Some(value) = number.as_i64() {
+        return Ok(value);
+    }
+    match number.as_f64() {
+        Some(value) if value.fract() == 0.0 && value.abs() < 9.0e15 => Ok(value as i64),
+        _ => Err(serde::de::Error::custom(format!("expected an integer, got {number}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,11 +209,4 @@ mod tests {
         let unknown = parse::<Sample>(br#"{"name":"a","tags":[],"msp_id":"x"}"#).err();
         assert_eq!(unknown.and_then(pointer_of).as_deref(), Some("/msp_id"));
     }
-}
-
-/// For `#[serde(deserialize_with)]` on `Option` fields of PATCH bodies: an
-/// absent field is `None` (with `#[serde(default)]`), a present one must not
-/// be `null`.
-pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
 }

@@ -109,7 +109,8 @@ async fn deliver_due(pool: &DbPool, delivery: &Delivery) -> Result<(), String> {
     let claim_pool = pool.clone();
     let claimed = tokio::task::spawn_blocking(move || {
         let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
-        persistence::outbox::claim_due(&mut conn, at, at + domain::email_delivery::CLAIM_TTL, 20).map_err(|e| e.to_string())
+        persistence::outbox::claim_due(&mut conn, at, at + domain::email_delivery::CLAIM_TTL, 20)
+            .map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())??;

@@ -115,8 +115,8 @@ fn bootstrap_operator(email: &str) -> Result<(), String> {
     let pool = open_pool()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let password = std::env::var("MSP_PORTAL_OPERATOR_PASSWORD").ok().filter(|p| !p.is_empty());
-    let made = api::bootstrap::bootstrap_operator(&mut conn, email, password, api::state::now())
-        .map_err(|e| e.to_string())?;
+    let made =
+        api::bootstrap::bootstrap_operator(&mut conn, email, password, api::state::now()).map_err(|e| e.to_string())?;
     let mut report = format!("Created platform operator {} (id {})\n", made.operator.email, made.operator.id);
     if let Some(password) = made.generated_password {
         report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));

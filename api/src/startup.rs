@@ -16,7 +16,8 @@ use crate::config::Settings;
 use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::{
-    admins, api_keys, audit_events, auth, customer_sessions, customers, fallback, health, me, passwords as password_links, platform,
+    admins, api_keys, audit_events, auth, customer_sessions, customers, fallback, health, me,
+    passwords as password_links, platform,
 };
 use crate::state::AppState;
 use crate::{mail, openapi, request_id};
@@ -137,7 +138,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh)))
                 .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
                 .service(resource("/auth/set-password", "POST").route(web::post().to(password_links::set_password)))
-                .service(resource("/auth/forgot-password", "POST").route(web::post().to(password_links::forgot_password)))
+                .service(
+                    resource("/auth/forgot-password", "POST").route(web::post().to(password_links::forgot_password)),
+                )
                 .service(resource("/me", "GET").route(web::get().to(me::get_me)))
                 .service(
                     resource("/customers", "GET, POST")

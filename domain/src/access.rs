@@ -395,7 +395,12 @@ mod tests {
     }
 
     fn customer_actions(id: &str) -> [Action<'_>; 4] {
-        [Action::ReadCustomer(id), Action::UpdateCustomer(id), Action::DeleteCustomer(id), Action::StartCustomerSession(id)]
+        [
+            Action::ReadCustomer(id),
+            Action::UpdateCustomer(id),
+            Action::DeleteCustomer(id),
+            Action::StartCustomerSession(id),
+        ]
     }
 
     #[test]

@@ -125,14 +125,23 @@ mod tests {
     fn a_few_failures_change_nothing() {
         let policy = LoginPolicy::default();
         assert_eq!(policy.verdict(None, None, now()), Verdict::Proceed);
-        assert_eq!(policy.verdict(failures(2, TimeDelta::zero()), failures(2, TimeDelta::zero()), now()), Verdict::Proceed);
+        assert_eq!(
+            policy.verdict(failures(2, TimeDelta::zero()), failures(2, TimeDelta::zero()), now()),
+            Verdict::Proceed
+        );
     }
 
     #[test]
     fn repeated_failures_slow_down_then_block() {
         let policy = LoginPolicy::default();
-        assert_eq!(policy.verdict(failures(3, TimeDelta::zero()), None, now()), Verdict::Delay(TimeDelta::milliseconds(250)));
-        assert_eq!(policy.verdict(failures(4, TimeDelta::zero()), None, now()), Verdict::Delay(TimeDelta::milliseconds(500)));
+        assert_eq!(
+            policy.verdict(failures(3, TimeDelta::zero()), None, now()),
+            Verdict::Delay(TimeDelta::milliseconds(250))
+        );
+        assert_eq!(
+            policy.verdict(failures(4, TimeDelta::zero()), None, now()),
+            Verdict::Delay(TimeDelta::milliseconds(500))
+        );
         assert_eq!(policy.verdict(failures(9, TimeDelta::zero()), None, now()), Verdict::Delay(TimeDelta::seconds(4)));
         assert_eq!(
             policy.verdict(failures(10, TimeDelta::minutes(5)), None, now()),

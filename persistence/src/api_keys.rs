@@ -74,18 +74,20 @@ pub fn touch(conn: &mut DbConnection, msp_id: &str, id: &str, now: DateTime<Utc>
     Ok(())
 }
 
-/// Finds a key of `msp_id`.
+/// Finds a key of `msp_id` that was not revoked (revoked keys stay stored for
+/// the audit log, but are gone for the API).
 pub fn find(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
     api_keys::table
         .filter(api_keys::msp_id.eq(msp_id))
         .filter(api_keys::id.eq(id))
+        .filter(api_keys::revoked_at.is_null())
         .select(ApiKeyRecord::as_select())
         .first(conn)
         .optional()
         .map_err(StoreError::from)
 }
 
-/// Up to `limit` keys of `msp_id` in creation order, after id `after`.
+/// Up to `limit` unrevoked keys of `msp_id` in creation order, after id `after`.
 pub fn list(
     conn: &mut DbConnection,
     msp_id: &str,
@@ -94,6 +96,7 @@ pub fn list(
 ) -> Result<Vec<ApiKeyRecord>, StoreError> {
     let mut query = api_keys::table
         .filter(api_keys::msp_id.eq(msp_id))
+        .filter(api_keys::revoked_at.is_null())
         .select(ApiKeyRecord::as_select())
         .order(api_keys::id.asc())
         .limit(limit)

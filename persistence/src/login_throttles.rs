@@ -40,7 +40,10 @@ pub fn record_failure(
         return Ok(());
     }
     let counted = diesel::update(login_throttles::table.find(key))
-        .set((login_throttles::failures.eq(login_throttles::failures + 1), login_throttles::last_failure_at.eq(now_naive)))
+        .set((
+            login_throttles::failures.eq(login_throttles::failures + 1),
+            login_throttles::last_failure_at.eq(now_naive),
+        ))
         .execute(conn)?;
     if counted == 0 {
         diesel::insert_into(login_throttles::table)

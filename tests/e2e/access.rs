@@ -1,7 +1,7 @@
 //! API keys, customer sessions ("log in as"), the platform operator, the audit
 //! log and sign-in protection.
 
-use e2e_tests::{PASSWORD, TestApp, Tenant, assert_problem, on_both_backends, spawn_app_with};
+use e2e_tests::{PASSWORD, Tenant, TestApp, assert_problem, on_both_backends, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -14,7 +14,9 @@ async fn create_key(app: &TestApp, token: &str, scopes: &[&str]) -> Value {
 
 /// A standard admin of `owner`'s MSP, signed in, with `extras`.
 async fn standard_admin(app: &TestApp, owner: &Tenant, email: &str, extras: &[&str]) -> String {
-    let created = app.post("/api/v1/admins", Some(&owner.token), &json!({ "email": email, "permissions": extras, "notify": false })).await;
+    let created = app
+        .post("/api/v1/admins", Some(&owner.token), &json!({ "email": email, "permissions": extras, "notify": false }))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let created: Value = created.json().await.unwrap();
     let url = created["invitation"]["set_password_url"].as_str().unwrap();
@@ -70,6 +72,12 @@ on_both_backends! {
         let revoke = app.delete(&format!("/api/v1/api-keys/{}", read["id"].as_str().unwrap()), Some(&owner.token)).await;
         assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
         assert_problem(app.get("/api/v1/customers", Some(&secret)).await, StatusCode::UNAUTHORIZED, "invalid_api_key").await;
+        let key_path = format!("/api/v1/api-keys/{}", read["id"].as_str().unwrap());
+        assert_problem(app.get(&key_path, Some(&owner.token)).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_problem(app.delete(&key_path, Some(&owner.token)).await, StatusCode::NOT_FOUND, "not_found").await;
+        let revoked = audit(&app, &owner.token, &format!("target_id={}", read["id"].as_str().unwrap())).await;
+        assert_eq!(revoked[0]["action"], "api_key.revoked");
+        assert_eq!(revoked[0]["before"]["prefix"], read["prefix"]);
         let forged = format!("{}_{}", writer["prefix"].as_str().unwrap(), "A".repeat(43));
         assert_problem(app.get("/api/v1/customers", Some(&forged)).await, StatusCode::UNAUTHORIZED, "invalid_api_key").await;
         let bad_scope = app.post("/api/v1/api-keys", Some(&owner.token), &json!({ "name": "x", "scopes": ["admin"] })).await;

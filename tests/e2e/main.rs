@@ -2,6 +2,7 @@
 //! PostgreSQL, each on a fresh database of its own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod admins;
 mod auth;
 mod contract;

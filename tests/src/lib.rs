@@ -350,7 +350,8 @@ impl SmtpSink {
     /// quoted-printable soft line breaks and `=3D` undone).
     pub fn messages(&self) -> Vec<String> {
         let new = self.maildir.path().join("mail/new");
-        let mut files: Vec<_> = std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        let mut files: Vec<_> =
+            std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
         files.sort();
         files
             .iter()
@@ -364,10 +365,16 @@ impl SmtpSink {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let wanted = format!("To: {recipient}");
-            if let Some(message) = self.messages().into_iter().find(|m| m.lines().any(|l| l.eq_ignore_ascii_case(&wanted))) {
+            if let Some(message) =
+                self.messages().into_iter().find(|m| m.lines().any(|l| l.eq_ignore_ascii_case(&wanted)))
+            {
                 return message;
             }
-            assert!(std::time::Instant::now() < deadline, "no e-mail to {recipient} arrived; got {:?}", self.messages());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no e-mail to {recipient} arrived; got {:?}",
+                self.messages()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -382,6 +389,7 @@ impl Drop for SmtpSink {
 
 /// The token of the set-password link in an e-mail.
 pub fn link_token(message: &str) -> String {
-    let start = message.find("/set-password?token=").expect("a set-password link in the e-mail") + "/set-password?token=".len();
+    let start =
+        message.find("/set-password?token=").expect("a set-password link in the e-mail") + "/set-password?token=".len();
     message[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }

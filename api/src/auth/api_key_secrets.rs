@@ -1,7 +1,7 @@
-//! The wire form of API keys: `mspk_` + 12 characters of public prefix + `_`
-//! + a 256-bit random secret. The prefix finds the key and is shown in lists
-//! (and by secret scanners, which recognise `mspk_`); only a SHA-256 hash of
-//! the whole key is stored.
+//! The wire form of API keys: `mspk_`, 12 characters of public prefix, `_`,
+//! then a 256-bit random secret. The prefix finds the key and is shown in
+//! lists (and by secret scanners, which recognise `mspk_`); only a SHA-256
+//! hash of the whole key is stored.
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;

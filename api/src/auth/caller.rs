@@ -229,9 +229,9 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
                 Ok(persistence::sessions::find_session_admin(conn, &msp, &sub, &sid)?)
             })
             .await?;
-            let admin = admin
-                .filter(admin_is_active)
-                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "admin gone, disabled or session revoked"))?;
+            let admin = admin.filter(admin_is_active).ok_or_else(|| {
+                unauthenticated("invalid_token", INVALID_TOKEN, "admin gone, disabled or session revoked")
+            })?;
             let actor = Actor {
                 actor_type: ActorType::Admin,
                 id: admin.id.clone(),
@@ -248,12 +248,14 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
         }
         TokenKind::CustomerSession => {
             let (msp, sid) = (claims.msp.clone(), claims.sid.clone());
-            let found =
-                db::run(&state.pool, move |conn| Ok(persistence::customer_sessions::find_active(conn, &msp, &sid, at)?))
-                    .await?;
-            let (session, admin) = found
-                .filter(|(session, admin)| admin_is_active(admin) && session.admin_id == claims.sub)
-                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "customer session ended or admin disabled"))?;
+            let found = db::run(&state.pool, move |conn| {
+                Ok(persistence::customer_sessions::find_active(conn, &msp, &sid, at)?)
+            })
+            .await?;
+            let (session, admin) =
+                found.filter(|(session, admin)| admin_is_active(admin) && session.admin_id == claims.sub).ok_or_else(
+                    || unauthenticated("invalid_token", INVALID_TOKEN, "customer session ended or admin disabled"),
+                )?;
             let actor = Actor {
                 actor_type: ActorType::Impersonation,
                 id: admin.id.clone(),

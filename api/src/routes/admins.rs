@@ -19,8 +19,8 @@ use validator::Validate;
 use crate::auth::{Caller, refresh_tokens};
 use crate::db;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
-    UnprocessableEntity, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
 };
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
@@ -343,7 +343,8 @@ pub async fn create_admin(
             let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
             invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
             let admin = Admin::try_from(record)?;
-            let event = caller.audit_event(&msp_id, "admin.created", "admin", &admin.id, None, Some(&admin.audit_state()), at);
+            let event =
+                caller.audit_event(&msp_id, "admin.created", "admin", &admin.id, None, Some(&admin.audit_state()), at);
             persistence::audit::insert(tx, &event)?;
             Ok(admin)
         })
@@ -369,7 +370,15 @@ pub fn invite(
     notify: bool,
 ) -> Result<(), StoreError> {
     let expires_at = at + INVITATION_TTL;
-    persistence::password_tokens::insert(tx, &admin.msp_id, &admin.id, TokenPurpose::Invitation, token_hash, at, expires_at)?;
+    persistence::password_tokens::insert(
+        tx,
+        &admin.msp_id,
+        &admin.id,
+        TokenPurpose::Invitation,
+        token_hash,
+        at,
+        expires_at,
+    )?;
     if notify {
         let (subject, body) = mail::invitation(msp_name, link, expires_at);
         persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;

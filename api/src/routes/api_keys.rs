@@ -14,11 +14,11 @@ use validator::Validate;
 
 use crate::auth::{Caller, api_key_secrets};
 use crate::db;
+use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
-use crate::error::ApiError;
 use crate::json::ValidJson;
 use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
 use crate::routes::customers::customer_id as uuid_id;
@@ -76,8 +76,6 @@ pub struct ApiKey {
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it stops working, if ever.
     pub expires_at: Option<DateTime<Utc>>,
-    /// When revoked, if revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl From<ApiKeyRecord> for ApiKey {
@@ -91,7 +89,6 @@ impl From<ApiKeyRecord> for ApiKey {
             created_at: record.created_at.and_utc(),
             last_used_at: record.last_used_at.map(|t| t.and_utc()),
             expires_at: record.expires_at.map(|t| t.and_utc()),
-            revoked_at: record.revoked_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -144,7 +141,7 @@ pub struct ListApiKeysParams {
     pub cursor: Option<String>,
 }
 
-/// Lists the MSP's API keys (revoked ones too), oldest first.
+/// Lists the MSP's API keys, oldest first (revoked keys are gone; the audit log keeps them).
 #[utoipa::path(
     get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -269,7 +266,8 @@ pub async fn get_api_key(
     Ok(HttpResponse::Ok().json(ApiKey::from(found.ok_or(ApiError::NotFound)?)))
 }
 
-/// Revokes an API key: it stops working at once. Revoking a revoked key changes nothing.
+/// Revokes an API key: it stops working at once and is gone from the API (the
+/// audit log keeps its record).
 #[utoipa::path(
     delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "revokeApiKey",
     security(("bearer_auth" = [])),
@@ -295,13 +293,12 @@ pub async fn revoke_api_key(
             let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
                 return Err(ApiError::NotFound);
             };
-            if persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
-                let after = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from);
-                let (before, after) = (serde_json::to_value(&before).ok(), after.and_then(|a| serde_json::to_value(a).ok()));
-                let event =
-                    caller.audit_event(&msp_id, "api_key.revoked", "api_key", &id, before.as_ref(), after.as_ref(), at);
-                persistence::audit::insert(tx, &event)?;
+            if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
+                return Err(ApiError::NotFound);
             }
+            let before = serde_json::to_value(&before).ok();
+            let event = caller.audit_event(&msp_id, "api_key.revoked", "api_key", &id, before.as_ref(), None, at);
+            persistence::audit::insert(tx, &event)?;
             Ok(())
         })
     })

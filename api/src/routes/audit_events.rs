@@ -88,6 +88,34 @@ pub struct AuditEventPage {
     pub next_cursor: Option<String>,
 }
 
+/// The kind of caller behind a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorTypeName {
+    /// An admin, signed in.
+    Admin,
+    /// An API key.
+    ApiKey,
+    /// A platform operator.
+    Operator,
+    /// An admin in a customer session.
+    Impersonation,
+    /// The command line or a background job.
+    System,
+}
+
+impl From<ActorTypeName> for ActorType {
+    fn from(name: ActorTypeName) -> Self {
+        match name {
+            ActorTypeName::Admin => Self::Admin,
+            ActorTypeName::ApiKey => Self::ApiKey,
+            ActorTypeName::Operator => Self::Operator,
+            ActorTypeName::Impersonation => Self::Impersonation,
+            ActorTypeName::System => Self::System,
+        }
+    }
+}
+
 /// How to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -102,8 +130,9 @@ pub enum AuditFormat {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEventsParams {
-    /// Only events of this kind of actor: `admin`, `api_key`, `operator`, `impersonation`, `system`.
-    pub actor_type: Option<String>,
+    /// Only events of this kind of actor.
+    #[param(inline)]
+    pub actor_type: Option<ActorTypeName>,
     /// Only events of this actor (admin, API key or operator id).
     pub actor_id: Option<String>,
     /// Only this action, e.g. `customer.updated`.
@@ -131,7 +160,10 @@ pub struct ListAuditEventsParams {
 fn time_param(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     raw.map(|text| {
         DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-            ApiError::InvalidParameters(vec![InvalidField::parameter(name, "must be an RFC 3339 time, like 2026-11-01T00:00:00Z")])
+            ApiError::InvalidParameters(vec![InvalidField::parameter(
+                name,
+                "must be an RFC 3339 time, like 2026-11-01T00:00:00Z",
+            )])
         })
     })
     .transpose()
@@ -139,13 +171,8 @@ fn time_param(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, Ap
 
 impl ListAuditEventsParams {
     fn filter(&self) -> Result<AuditFilter, ApiError> {
-        if let Some(actor_type) = &self.actor_type {
-            actor_type
-                .parse::<ActorType>()
-                .map_err(|e| ApiError::InvalidParameters(vec![InvalidField::parameter("actor_type", e)]))?;
-        }
         Ok(AuditFilter {
-            actor_type: self.actor_type.clone(),
+            actor_type: self.actor_type.map(|a| ActorType::from(a).as_str().to_owned()),
             actor_id: self.actor_id.clone(),
             action: self.action.clone(),
             target_type: self.target_type.clone(),
@@ -157,8 +184,9 @@ impl ListAuditEventsParams {
 
     /// The query string of this filter, for the `Link` of the next page.
     fn filter_query(&self) -> String {
+        let actor_type = self.actor_type.map(|a| ActorType::from(a).as_str().to_owned());
         let pairs = [
-            ("actor_type", &self.actor_type),
+            ("actor_type", &actor_type),
             ("actor_id", &self.actor_id),
             ("action", &self.action),
             ("target_type", &self.target_type),

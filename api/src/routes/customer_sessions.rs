@@ -82,8 +82,10 @@ pub async fn start_customer_session(
                 return Err(ApiError::NotFound);
             }
             persistence::customer_sessions::insert(tx, &session)?;
-            let after = serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
-            let event = caller.audit_event(&msp_id, "customer_session.started", "customer", &id, None, Some(&after), at);
+            let after =
+                serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
+            let event =
+                caller.audit_event(&msp_id, "customer_session.started", "customer", &id, None, Some(&after), at);
             persistence::audit::insert(tx, &event)?;
             Ok(())
         })

@@ -5,10 +5,10 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use domain::access::Action;
 use domain::customers::{
     CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
 };
-use domain::access::Action;
 use domain::email::DomainName;
 use domain::pagination::Page;
 use persistence::customers::{self, CustomerRecord, CustomerWriteError};
@@ -21,8 +21,8 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized,
-    UnprocessableEntity, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
 };
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
@@ -100,7 +100,6 @@ pub struct UpdateCustomer {
     #[schema(value_type = Option<CountryCodeSchema>, nullable = false)]
     pub country: Option<String>,
 }
-
 
 // The contract states the domain's rules from the domain's own constants, so
 // that what the schema allows is exactly what the server accepts (property
@@ -273,10 +272,9 @@ pub async fn list_customers(
     let msp_id = caller.authorize(Action::ListCustomers)?.to_owned();
     let size = page_size(params.limit.as_deref())?;
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(customers::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
-    })
-    .await?;
+    let rows =
+        db::run(&state.pool, move |conn| Ok(customers::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?))
+            .await?;
     let page = Page::from_overfetch(rows, size);
     let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
     let mut response = HttpResponse::Ok();
@@ -315,8 +313,15 @@ pub async fn create_customer(
     let created = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
             let created = Customer::from(customers::insert(tx, &msp_id, &new, at)?);
-            let event =
-                caller.audit_event(&msp_id, "customer.created", "customer", &created.id, None, Some(&created.audit_state()), at);
+            let event = caller.audit_event(
+                &msp_id,
+                "customer.created",
+                "customer",
+                &created.id,
+                None,
+                Some(&created.audit_state()),
+                at,
+            );
             persistence::audit::insert(tx, &event)?;
             Ok(created)
         })

@@ -136,7 +136,15 @@ pub async fn forgot_password(
                 return Ok(());
             }
             let hash = refresh_tokens::storage_hash(&token);
-            persistence::password_tokens::insert(tx, &admin.msp_id, &admin.id, TokenPurpose::Reset, &hash, at, expires_at)?;
+            persistence::password_tokens::insert(
+                tx,
+                &admin.msp_id,
+                &admin.id,
+                TokenPurpose::Reset,
+                &hash,
+                at,
+                expires_at,
+            )?;
             let (subject, body) = mail::password_reset(&link, expires_at);
             persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;
             Ok::<_, ApiError>(())

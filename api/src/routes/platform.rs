@@ -9,10 +9,10 @@ use domain::admins::AdminRole;
 use domain::email::EmailAddress;
 use domain::msps::{MspLimits, MspName};
 use domain::pagination::Page;
+use persistence::StoreError;
 use persistence::admins::NewAdmin;
 use persistence::msps::MspRecord;
 use persistence::transactions::write_transaction;
-use persistence::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -53,20 +53,24 @@ pub struct OperatorToken {
 pub struct Limits {
     /// Most customer organisations.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 0, maximum = 100_000_000, example = 250)]
     pub max_organizations: i64,
     /// Seats in the MSP's license pool.
     #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 0, maximum = 100_000_000, example = 5000)]
     pub seat_pool_total: i64,
     /// When the seat pool renews.
     pub seat_pool_renewal_date: Option<NaiveDate>,
     /// Most active accounts across all customers (global users).
     #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 0, maximum = 100_000_000, example = 5000)]
     pub max_global_users: i64,
     /// Most active accounts in the MSP's own organisation (local users).
     #[validate(range(min = 0, max = 100_000_000))]
+    #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 0, maximum = 100_000_000, example = 50)]
     pub max_local_users: i64,
 }
@@ -239,8 +243,9 @@ pub async fn list_msps(
     caller.authorize_platform()?;
     let size = page_size(params.limit.as_deref())?;
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let rows = db::run(&state.pool, move |conn| Ok(persistence::msps::list(conn, after.as_deref(), size.fetch_limit())?))
-        .await?;
+    let rows =
+        db::run(&state.pool, move |conn| Ok(persistence::msps::list(conn, after.as_deref(), size.fetch_limit())?))
+            .await?;
     let page = Page::from_overfetch(rows, size);
     let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
     let mut response = HttpResponse::Ok();
