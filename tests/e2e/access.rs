@@ -201,6 +201,12 @@ on_both_backends! {
         assert_eq!(second["items"][0]["actor_type"], "admin");
         assert!(second["items"][0]["request_id"].is_string());
 
+        // `msp-portal bootstrap` made the MSP: the actor is the system.
+        let bootstrap = audit(&app, &owner.token, "actor_type=system").await;
+        assert_eq!(bootstrap.len(), 1);
+        assert_eq!(bootstrap[0]["action"], "msp.created");
+        assert_eq!(bootstrap[0]["after"]["owner_email"], owner.email);
+
         let none: Value = app.get("/api/v1/audit-events?from=2099-01-01T00:00:00Z", Some(&owner.token)).await.json().await.unwrap();
         assert_eq!(none["items"], json!([]));
         let bad = app.get("/api/v1/audit-events?actor_type=robot", Some(&owner.token)).await;
