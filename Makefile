@@ -17,7 +17,7 @@ build:
 
 ## test: formatting, lints, the domain's purity, the contract, every test on both backends, the contract fuzz
 test: lint domain-check openapi-validate pydeps
-	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
+	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS) --show-output
 	$(MAKE) --no-print-directory contract-fuzz
 
 lint:

@@ -8,6 +8,7 @@ mod auth;
 mod contract;
 mod customers;
 mod http_errors;
+mod isolation;
 mod probes;
 mod schema;
 mod tenancy;

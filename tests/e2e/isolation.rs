@@ -1,0 +1,590 @@
+//! The tenant-isolation matrix: every operation of the served contract, called
+//! by every kind of caller, answers exactly what `domain::access` allows.
+//!
+//! - **Operations** come from `GET /openapi.json` of the running server, not
+//!   from a list kept here: a route added later without a row in [`RULES`]
+//!   fails the test, so nothing escapes the matrix.
+//! - **Callers** (ten): MSP A's owner, a standard admin of A without extras, a
+//!   read-only API key of A, a customer session of A for customer c2, MSP B's
+//!   owner, the platform operator, and four bad credentials: none, an expired
+//!   token, a token signed with another key, and an `alg: none` token.
+//! - **Targets**: every path parameter names one of A's resources (customer
+//!   c1, A's standard admin, A's read key, A's MSP); deletes go to spare ones
+//!   so that the callers above keep working until the end.
+//! - **Expectations**: a row of [`RULES`] per operation says who may call it;
+//!   [`expected`] turns it into 2xx / 401 / 403 / 404 per caller. Every 401,
+//!   403 and 404 must be a problem+json with the right code.
+//! - **Leaks**: whatever a refused caller (and MSP B's owner, always) gets
+//!   back must not mention anything of A: ids, names, e-mails, key prefixes.
+//!
+//! Order matters only for destructive operations: per operation the refused
+//! callers go first, then the allowed ones; `logout` (with fresh tokens) and
+//! the deletes run last, `deleteAdmin` very last.
+
+use std::collections::{BTreeSet, HashMap};
+
+use Target::{OfA, Own};
+use api::auth::tokens::TokenKeys;
+use base64::Engine as _;
+use e2e_tests::{PASSWORD, Tenant, TestApp, on_both_backends};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    OwnerA,
+    StandardA,
+    ReadKeyA,
+    CustomerSessionA,
+    OwnerB,
+    Operator,
+    NoToken,
+    Expired,
+    OtherKey,
+    AlgNone,
+}
+
+impl Who {
+    const ALL: [Self; 10] = [
+        Self::OwnerA,
+        Self::StandardA,
+        Self::ReadKeyA,
+        Self::CustomerSessionA,
+        Self::OwnerB,
+        Self::Operator,
+        Self::NoToken,
+        Self::Expired,
+        Self::OtherKey,
+        Self::AlgNone,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::OwnerA => "A's owner",
+            Self::StandardA => "A's standard admin",
+            Self::ReadKeyA => "A's read-only API key",
+            Self::CustomerSessionA => "A's customer session for c2",
+            Self::OwnerB => "B's owner",
+            Self::Operator => "the platform operator",
+            Self::NoToken => "no token",
+            Self::Expired => "an expired token",
+            Self::OtherKey => "a token signed with another key",
+            Self::AlgNone => "an alg=none token",
+        }
+    }
+
+    fn has_bad_credentials(self) -> bool {
+        matches!(self, Self::NoToken | Self::Expired | Self::OtherKey | Self::AlgNone)
+    }
+}
+
+/// What an MSP operation is aimed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The caller's own MSP: a collection, or the caller's own profile.
+    Own,
+    /// One of A's resources, named by id in the path.
+    OfA,
+}
+
+/// What a customer session (for c2) may do with an operation on c1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Session {
+    /// Allowed: its own profile and signing out.
+    Allowed,
+    /// Another customer is as unknown as one of another MSP: 404.
+    Hidden,
+    /// Anything else: 403.
+    Forbidden,
+}
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// No credentials: every caller gets the same answer.
+    Public,
+    /// Platform operators only.
+    Platform,
+    /// Inside an MSP. Owners may do everything; the flags say whether a
+    /// standard admin without extras and a read-only key may too.
+    Msp { target: Target, standard: bool, read_key: bool, session: Session },
+}
+
+const fn msp(target: Target, standard: bool, read_key: bool, session: Session) -> Access {
+    Access::Msp { target, standard, read_key, session }
+}
+
+/// The expectation table, from `domain/src/access.rs`. Every operationId of
+/// the contract needs a row.
+#[rustfmt::skip]
+const RULES: &[(&str, Access)] = &[
+    // operationId             target standard read key customer session
+    ("healthz",              Access::Public),
+    ("readyz",               Access::Public),
+    ("login",                Access::Public),
+    ("refresh",              Access::Public),
+    ("setPassword",          Access::Public),
+    ("forgotPassword",       Access::Public),
+    ("operatorLogin",        Access::Public),
+    ("getMe",                msp(Own, true,  false, Session::Allowed)),
+    ("logout",               msp(Own, true,  false, Session::Allowed)),
+    ("listCustomers",        msp(Own, true,  true,  Session::Forbidden)),
+    ("createCustomer",       msp(Own, false, false, Session::Forbidden)), // needs create_organizations
+    ("getCustomer",          msp(OfA, true,  true,  Session::Hidden)),
+    ("updateCustomer",       msp(OfA, true,  false, Session::Hidden)),
+    ("deleteCustomer",       msp(OfA, true,  false, Session::Forbidden)),
+    ("startCustomerSession", msp(OfA, true,  false, Session::Forbidden)),
+    ("listAdmins",           msp(Own, true,  true,  Session::Forbidden)),
+    ("createAdmin",          msp(Own, false, false, Session::Forbidden)),
+    ("getAdmin",             msp(OfA, true,  true,  Session::Forbidden)),
+    ("updateAdmin",          msp(OfA, false, false, Session::Forbidden)),
+    ("deleteAdmin",          msp(OfA, false, false, Session::Forbidden)),
+    ("listApiKeys",          msp(Own, true,  true,  Session::Forbidden)),
+    ("createApiKey",         msp(Own, true,  false, Session::Forbidden)),
+    ("getApiKey",            msp(OfA, true,  true,  Session::Forbidden)),
+    ("revokeApiKey",         msp(OfA, true,  false, Session::Forbidden)),
+    ("listAuditEvents",      msp(Own, true,  true,  Session::Forbidden)),
+    ("listMsps",             Access::Platform),
+    ("createMsp",            Access::Platform),
+    ("getMsp",               Access::Platform),
+    ("updateMsp",            Access::Platform),
+];
+
+/// What one caller must get from one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Whatever every other caller gets (public operations).
+    SameForAll,
+    /// 2xx (or 404 from a delete whose target an earlier caller deleted).
+    Allowed,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+}
+
+fn expected(access: Access, who: Who) -> Expect {
+    let allowed = |yes: bool| if yes { Expect::Allowed } else { Expect::Forbidden };
+    match access {
+        Access::Public => Expect::SameForAll,
+        _ if who.has_bad_credentials() => Expect::Unauthorized,
+        Access::Platform => allowed(who == Who::Operator),
+        Access::Msp { target, standard, read_key, session } => match who {
+            Who::OwnerA => Expect::Allowed,
+            Who::StandardA => allowed(standard),
+            Who::ReadKeyA => allowed(read_key),
+            Who::CustomerSessionA => match session {
+                Session::Allowed => Expect::Allowed,
+                Session::Hidden => Expect::NotFound,
+                Session::Forbidden => Expect::Forbidden,
+            },
+            Who::OwnerB if target == OfA => Expect::NotFound,
+            Who::OwnerB => Expect::Allowed,
+            Who::Operator => Expect::Forbidden,
+            Who::NoToken | Who::Expired | Who::OtherKey | Who::AlgNone => Expect::Unauthorized,
+        },
+    }
+}
+
+/// One operation of the contract.
+#[derive(Debug)]
+struct Operation {
+    id: String,
+    method: String,
+    path: String,
+    has_body: bool,
+}
+
+impl Operation {
+    /// Destructive operations run last, deleting an admin very last.
+    fn phase(&self) -> u8 {
+        match (self.id.as_str(), self.method.as_str()) {
+            ("deleteAdmin", _) => 3,
+            (_, "delete") => 2,
+            ("logout", _) => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Every (path, method) of the served contract.
+async fn operations(app: &TestApp) -> Vec<Operation> {
+    let response = app.get("/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK, "GET /openapi.json");
+    let document: Value = response.json().await.unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            if !["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&method.as_str()) {
+                continue;
+            }
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            operations.push(Operation {
+                id: id.to_owned(),
+                method: method.clone(),
+                path: path.clone(),
+                has_body: operation.get("requestBody").is_some(),
+            });
+        }
+    }
+    operations
+}
+
+fn rule(operation: &Operation) -> Access {
+    let Some((_, access)) = RULES.iter().find(|(id, _)| *id == operation.id) else {
+        panic!(
+            "{} {} ({}) is not in the isolation matrix: add a row to RULES in tests/e2e/isolation.rs",
+            operation.method.to_uppercase(),
+            operation.path,
+            operation.id
+        )
+    };
+    if let Access::Msp { target, .. } = access {
+        assert_eq!(
+            *target == OfA,
+            operation.path.contains('{'),
+            "{}: the target in RULES does not match {}",
+            operation.id,
+            operation.path
+        );
+    }
+    *access
+}
+
+/// A's resources that the paths name.
+struct Targets {
+    customer: String,
+    admin: String,
+    spare_admin: String,
+    key: String,
+    spare_key: String,
+    msp: String,
+}
+
+fn fill_path(operation: &Operation, targets: &Targets) -> String {
+    let template = operation.path.as_str();
+    if !template.contains('{') {
+        return template.to_owned();
+    }
+    let id = match (template, operation.id.as_str()) {
+        ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions", _) => &targets.customer,
+        ("/api/v1/admins/{id}", "deleteAdmin") => &targets.spare_admin,
+        ("/api/v1/admins/{id}", _) => &targets.admin,
+        ("/api/v1/api-keys/{id}", "revokeApiKey") => &targets.spare_key,
+        ("/api/v1/api-keys/{id}", _) => &targets.key,
+        ("/api/v1/platform/msps/{id}", _) => &targets.msp,
+        _ => panic!("{}: no fixture fills the parameters of {template}; extend fill_path", operation.id),
+    };
+    template.replace("{id}", id)
+}
+
+fn limits() -> Value {
+    json!({
+        "max_organizations": 10,
+        "seat_pool_total": 100,
+        "seat_pool_renewal_date": null,
+        "max_global_users": 100,
+        "max_local_users": 10,
+    })
+}
+
+/// A valid body for `operation`; `n` makes names, e-mails and domains unique.
+fn body_for(operation: &str, n: usize) -> Value {
+    match operation {
+        "login" | "operatorLogin" => {
+            json!({ "email": format!("nobody-{n}@nowhere.example"), "password": "not the password" })
+        }
+        "refresh" => json!({ "refresh_token": format!("bogus-refresh-token-{n}") }),
+        "setPassword" => json!({ "token": format!("bogus-link-token-{n}"), "password": PASSWORD }),
+        "forgotPassword" => json!({ "email": format!("nobody-{n}@nowhere.example") }),
+        "createCustomer" => {
+            json!({ "name": format!("Matrix customer {n}"), "domains": [format!("x-{n}.example")], "country": "DE" })
+        }
+        // Keeps the old name inside the new one, so the leak markers still match.
+        "updateCustomer" => json!({ "name": format!("{C1_NAME} renamed {n}") }),
+        "createAdmin" => json!({ "email": format!("matrix-{n}@admins.example"), "role": "standard", "notify": false }),
+        "updateAdmin" => json!({ "permissions": [] }),
+        "createApiKey" => json!({ "name": format!("matrix key {n}"), "scopes": ["read"] }),
+        "createMsp" => {
+            json!({ "name": format!("New MSP {n}"), "owner_email": format!("o{n}@new.example"), "limits": limits() })
+        }
+        "updateMsp" => json!({ "limits": limits() }),
+        other => panic!("{other} takes a request body but the matrix has none for it: add one to body_for"),
+    }
+}
+
+const C1_NAME: &str = "Alpha One Customer";
+const C2_NAME: &str = "Alpha Two Customer";
+const STANDARD_EMAIL: &str = "std@msp-a.example";
+const SPARE_EMAIL: &str = "spare@msp-a.example";
+const OPERATOR_EMAIL: &str = "ops@vendor.example";
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_else(|| panic!("a string, not {value}")).to_owned()
+}
+
+/// Invites a standard admin of `owner`'s MSP; returns the created admin and
+/// the token of their set-password link.
+async fn invite(app: &TestApp, owner: &Tenant, email: &str) -> (Value, String) {
+    let body = json!({ "email": email, "role": "standard", "notify": false });
+    let response = app.post("/api/v1/admins", Some(&owner.token), &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
+    let created: Value = response.json().await.unwrap();
+    let url = text(&created["invitation"]["set_password_url"]);
+    let token = url.split_once("?token=").expect("?token= in the link").1.to_owned();
+    (created["admin"].clone(), token)
+}
+
+async fn create_key(app: &TestApp, owner: &Tenant, name: &str) -> Value {
+    let response = app.post("/api/v1/api-keys", Some(&owner.token), &json!({ "name": name, "scopes": ["read"] })).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "creating key {name}");
+    response.json().await.unwrap()
+}
+
+async fn customer_session(app: &TestApp, owner: &Tenant, customer_id: &str) -> String {
+    let response = app.post(&format!("/api/v1/customers/{customer_id}/sessions"), Some(&owner.token), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK, "starting a customer session");
+    text(&response.json::<Value>().await.unwrap()["access_token"])
+}
+
+async fn access_token(app: &TestApp, email: &str) -> String {
+    text(&app.login(email, PASSWORD).await["access_token"])
+}
+
+/// Everything the matrix needs: tokens per caller, targets, and the markers
+/// of A that must never reach anyone else.
+struct World {
+    tokens: HashMap<Who, String>,
+    /// Fresh tokens for `logout`, so that signing out does not end the
+    /// sessions the other operations use.
+    logout_tokens: HashMap<Who, String>,
+    targets: Targets,
+    markers: Vec<String>,
+}
+
+impl World {
+    fn token(&self, who: Who, operation: &str) -> Option<&str> {
+        let fresh = if operation == "logout" { self.logout_tokens.get(&who) } else { None };
+        fresh.or_else(|| self.tokens.get(&who)).map(String::as_str)
+    }
+}
+
+async fn build_world(app: &TestApp) -> World {
+    let a = app.tenant("MSP A").await;
+    let b = app.tenant("MSP B").await;
+    let c1 = app.create_customer(&a, C1_NAME, &["alpha-one.example"]).await;
+    let c2 = app.create_customer(&a, C2_NAME, &["alpha-two.example"]).await;
+    let (standard, link) = invite(app, &a, STANDARD_EMAIL).await;
+    let set = app.post("/api/v1/auth/set-password", None, &json!({ "token": link, "password": PASSWORD })).await;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT, "setting the standard admin's password");
+    let (spare, _) = invite(app, &a, SPARE_EMAIL).await;
+    let key = create_key(app, &a, "read key").await;
+    let spare_key = create_key(app, &a, "spare key").await;
+    let c2_id = text(&c2["id"]);
+
+    app.with_db(|conn| {
+        api::bootstrap::bootstrap_operator(conn, OPERATOR_EMAIL, Some(PASSWORD.to_owned()), api::state::now()).unwrap()
+    })
+    .await;
+    let login =
+        app.post("/api/v1/platform/auth/login", None, &json!({ "email": OPERATOR_EMAIL, "password": PASSWORD })).await;
+    assert_eq!(login.status(), StatusCode::OK, "operator login");
+    let operator = text(&login.json::<Value>().await.unwrap()["access_token"]);
+
+    // Bad credentials, all made from A's owner's own claims.
+    let sid = app.token_keys().verify(&a.token).expect("the owner's token verifies").sid;
+    let now = chrono::Utc::now();
+    let expired = app.token_keys().issue(&a.admin_id, &a.msp_id, &sid, now - chrono::TimeDelta::hours(1)).unwrap();
+    let other_key =
+        TokenKeys::new(b"another-secret-another-secret-0123456789").issue(&a.admin_id, &a.msp_id, &sid, now).unwrap();
+    let payload = a.token.split('.').nth(1).expect("a JWT payload");
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let alg_none = format!("{header}.{payload}.");
+
+    let tokens = HashMap::from([
+        (Who::OwnerA, a.token.clone()),
+        (Who::StandardA, access_token(app, STANDARD_EMAIL).await),
+        (Who::ReadKeyA, text(&key["secret"])),
+        (Who::CustomerSessionA, customer_session(app, &a, &c2_id).await),
+        (Who::OwnerB, b.token.clone()),
+        (Who::Operator, operator),
+        (Who::Expired, expired),
+        (Who::OtherKey, other_key),
+        (Who::AlgNone, alg_none),
+    ]);
+    // Made now, before the public `login` cases record failed sign-ins.
+    let logout_tokens = HashMap::from([
+        (Who::OwnerA, access_token(app, &a.email).await),
+        (Who::StandardA, access_token(app, STANDARD_EMAIL).await),
+        (Who::CustomerSessionA, customer_session(app, &a, &c2_id).await),
+        (Who::OwnerB, access_token(app, &b.email).await),
+    ]);
+
+    let mut markers = vec![
+        a.msp_id.clone(),
+        "MSP A".to_owned(),
+        a.admin_id.clone(),
+        a.email.clone(),
+        text(&standard["id"]),
+        STANDARD_EMAIL.to_owned(),
+        text(&spare["id"]),
+        SPARE_EMAIL.to_owned(),
+    ];
+    for customer in [&c1, &c2] {
+        markers.extend([text(&customer["id"]), text(&customer["name"])]);
+        markers.extend(customer["domains"].as_array().unwrap().iter().map(text));
+    }
+    for key in [&key, &spare_key] {
+        markers.extend([text(&key["id"]), text(&key["prefix"]), text(&key["secret"])]);
+    }
+    let targets = Targets {
+        customer: text(&c1["id"]),
+        admin: text(&standard["id"]),
+        spare_admin: text(&spare["id"]),
+        key: text(&key["id"]),
+        spare_key: text(&spare_key["id"]),
+        msp: a.msp_id,
+    };
+    World { tokens, logout_tokens, targets, markers }
+}
+
+/// What came back.
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    has_request_id: bool,
+    body: String,
+}
+
+async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.expect("request reaches the server");
+    let status = response.status();
+    let content_type =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let has_request_id = response.headers().contains_key("x-request-id");
+    Reply { status, content_type, has_request_id, body: response.text().await.unwrap() }
+}
+
+/// Checks that an error reply is a well-formed problem+json; for MSP and
+/// platform operations also that its code fits its status.
+fn check_problem(reply: &Reply, public: bool) -> Result<(), String> {
+    if reply.content_type != "application/problem+json" {
+        return Err(format!("content-type {:?}, not application/problem+json", reply.content_type));
+    }
+    if !reply.has_request_id {
+        return Err("no X-Request-Id".to_owned());
+    }
+    let problem: Value = serde_json::from_str(&reply.body).map_err(|e| format!("problem body is not JSON: {e}"))?;
+    let code = problem["code"].as_str().unwrap_or_default();
+    if problem["status"] != reply.status.as_u16() {
+        return Err(format!("problem status {} on a {} reply", problem["status"], reply.status));
+    }
+    if problem["type"] != format!("urn:msp-portal:problem:{code}") {
+        return Err(format!("problem type {} does not match code {code:?}", problem["type"]));
+    }
+    if !(problem["title"].is_string() && problem["detail"].is_string()) {
+        return Err("problem without title or detail".to_owned());
+    }
+    let codes: &[&str] = match reply.status {
+        _ if public => return Ok(()),
+        StatusCode::UNAUTHORIZED => &["missing_credentials", "invalid_token", "invalid_api_key"],
+        StatusCode::FORBIDDEN => &["forbidden"],
+        _ => &["not_found"],
+    };
+    if codes.contains(&code) { Ok(()) } else { Err(format!("problem code {code:?}, expected one of {codes:?}")) }
+}
+
+/// What the matrix remembers across the callers of one operation.
+#[derive(Default)]
+struct Seen {
+    /// Status of the first caller of a public operation.
+    public_status: Option<StatusCode>,
+    /// An allowed caller already deleted the target.
+    deleted: bool,
+}
+
+fn check_status(reply: &Reply, expect: Expect, is_delete: bool, seen: &mut Seen) -> Result<(), String> {
+    let status = reply.status;
+    let ok = match expect {
+        Expect::SameForAll => {
+            let first = *seen.public_status.get_or_insert(status);
+            if status != first {
+                return Err(format!("public operation: got {status}, while the first caller got {first}"));
+            }
+            !status.is_server_error()
+        }
+        Expect::Allowed if status.is_success() => {
+            seen.deleted |= is_delete;
+            true
+        }
+        Expect::Allowed => is_delete && seen.deleted && status == StatusCode::NOT_FOUND,
+        Expect::Unauthorized => status == StatusCode::UNAUTHORIZED,
+        Expect::Forbidden => status == StatusCode::FORBIDDEN,
+        Expect::NotFound => status == StatusCode::NOT_FOUND,
+    };
+    if !ok {
+        return Err(format!("expected {expect:?}, got {status}"));
+    }
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+        check_problem(reply, expect == Expect::SameForAll)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn report(operations: usize, cases: usize, backend: e2e_tests::Backend) {
+    println!(
+        "isolation matrix: {operations} operations x {} callers = {cases} cases checked ({backend:?})",
+        Who::ALL.len()
+    );
+}
+
+on_both_backends! {
+    async fn every_operation_is_isolated_by_msp_and_permission(app: TestApp) {
+        let world = build_world(&app).await;
+        let operations = operations(&app).await;
+        let rules: Vec<Access> = operations.iter().map(rule).collect();
+        let listed: BTreeSet<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+        let stale: Vec<&str> = RULES.iter().map(|(id, _)| *id).filter(|id| !listed.contains(id)).collect();
+        assert!(stale.is_empty(), "RULES names operations the contract does not have: {stale:?}");
+        let mut order: Vec<usize> = (0..operations.len()).collect();
+        order.sort_by_key(|&i| operations[i].phase());
+
+        let (mut cases, mut n, mut failures) = (0, 0, Vec::new());
+        for &i in &order {
+            let (operation, access) = (&operations[i], rules[i]);
+            let path = fill_path(operation, &world.targets);
+            // Refused callers first: an allowed one may change or delete the target.
+            let mut callers: Vec<(Who, Expect)> = Who::ALL.iter().map(|&who| (who, expected(access, who))).collect();
+            callers.sort_by_key(|(_, expect)| *expect == Expect::Allowed);
+            let mut seen = Seen::default();
+            for (who, expect) in callers {
+                n += 1;
+                let body = operation.has_body.then(|| body_for(&operation.id, n));
+                let reply = send(&app, &operation.method, &path, world.token(who, &operation.id), body.as_ref()).await;
+                cases += 1;
+                let case = format!("{} {path} ({}) as {}", operation.method.to_uppercase(), operation.id, who.label());
+                if let Err(problem) = check_status(&reply, expect, operation.method == "delete", &mut seen) {
+                    failures.push(format!("{case}: {problem}\n    body: {}", reply.body));
+                }
+                let leak_checked = expect != Expect::SameForAll && (expect != Expect::Allowed || who == Who::OwnerB);
+                if leak_checked {
+                    for marker in world.markers.iter().filter(|m| reply.body.contains(m.as_str())) {
+                        failures.push(format!("{case}: LEAK of A's {marker:?} ({})\n    body: {}", reply.status, reply.body));
+                    }
+                }
+            }
+        }
+        report(order.len(), cases, app.backend);
+        assert!(failures.is_empty(), "{} of {cases} isolation cases failed:\n{}", failures.len(), failures.join("\n"));
+    }
+}
