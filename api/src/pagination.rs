@@ -1,11 +1,64 @@
 //! Cursor pagination on the wire: `limit`, opaque `cursor`, `next_cursor`, and
 //! the `Link: <…>; rel="next"` header.
 
+use actix_web::HttpResponseBuilder;
+use actix_web::http::header;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::pagination::PageSize;
+use domain::pagination::{Page, PageSize};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::error::{ApiError, InvalidField};
+
+/// `?limit=&cursor=` of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size and the key the page starts after.
+    pub fn read(&self) -> Result<(PageSize, Option<String>), ApiError> {
+        let size = page_size(self.limit.as_deref())?;
+        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
+        Ok((size, after))
+    }
+}
+
+/// One page cut from rows fetched with [`PageSize::fetch_limit`]: its items,
+/// the cursor of the next page, and a 200 response carrying the `Link` to it.
+pub struct PageCut<R> {
+    /// The rows of this page.
+    pub items: Vec<R>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+    /// `200 OK`, with `Link: <…>; rel="next"` when a page follows.
+    pub response: HttpResponseBuilder,
+}
+
+/// Cuts the page of `rows` for the list at `path`; `key` is the id the next
+/// page starts after.
+pub fn cut_page<R>(path: &str, size: PageSize, rows: Vec<R>, key: impl Fn(&R) -> &str) -> PageCut<R> {
+    let page = Page::from_overfetch(rows, size);
+    let next_cursor = page.continues_after().map(|last| encode_cursor(key(last)));
+    let mut response = actix_web::HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        response.insert_header((header::LINK, next_link(path, size, cursor)));
+    }
+    PageCut { items: page.items, next_cursor, response }
+}
+
+/// Reads an id from a path: ids are UUIDs, so anything else names nothing
+/// and is a 404, like an id that does not exist.
+pub fn path_id(raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
+}
 
 /// Reads `limit`.
 pub fn page_size(raw: Option<&str>) -> Result<PageSize, ApiError> {

@@ -7,13 +7,12 @@ use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermissions};
 use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL};
 use domain::email::EmailAddress;
-use domain::pagination::Page;
 use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
 use persistence::password_tokens::TokenPurpose;
 use persistence::transactions::write_transaction;
 use persistence::{DbConnection, StoreError};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::{Caller, refresh_tokens};
@@ -25,8 +24,7 @@ use crate::error::responses::{
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::mail;
-use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
-use crate::routes::customers::customer_id as uuid_id;
+use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/admins";
@@ -237,17 +235,6 @@ pub struct UpdateAdmin {
     pub disabled: Option<bool>,
 }
 
-/// Paging of the admin list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListAdminsParams {
-    /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
     Ok(AdminStanding {
         role: record.role.parse::<AdminRole>().map_err(ApiError::internal)?,
@@ -263,7 +250,7 @@ fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
 #[utoipa::path(
     get, path = "/api/v1/admins", tag = "admins", operation_id = "listAdmins",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(ListAdminsParams),
+    params(PageParams),
     responses(
         (status = 200, description = "A page of admins.", body = AdminPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -276,23 +263,17 @@ fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
 pub async fn list_admins(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<ListAdminsParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
-    let size = page_size(params.limit.as_deref())?;
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, after) = params.read()?;
     let rows = db::run(&state.pool, move |conn| {
         Ok(persistence::admins::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
     })
     .await?;
-    let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
-    }
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
     let items = page.items.into_iter().map(Admin::try_from).collect::<Result<Vec<_>, _>>()?;
-    Ok(response.json(AdminPage { items, next_cursor }))
+    Ok(page.response.json(AdminPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Invites an admin (owners only).
@@ -416,7 +397,7 @@ pub async fn get_admin(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let found = db::run(&state.pool, move |conn| Ok(persistence::admins::find(conn, &msp_id, &id)?)).await?;
     let admin = Admin::try_from(found.ok_or(ApiError::NotFound)?)?;
     Ok(HttpResponse::Ok().json(admin))
@@ -451,7 +432,7 @@ pub async fn update_admin(
     body: ValidJson<UpdateAdmin>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let UpdateAdmin { role, permissions, disabled } = body.0;
     if role == Some(Role::Owner) && permissions.as_ref().is_some_and(|p| !p.is_empty()) {
         return Err(ApiError::invalid("/permissions", "owners hold every permission; leave this empty"));
@@ -529,7 +510,7 @@ pub async fn delete_admin(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let at = now();
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {

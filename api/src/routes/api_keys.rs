@@ -5,11 +5,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Scopes};
-use domain::pagination::Page;
 use persistence::api_keys::ApiKeyRecord;
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::{Caller, api_key_secrets};
@@ -20,8 +19,7 @@ use crate::error::responses::{
     UnsupportedMediaType,
 };
 use crate::json::ValidJson;
-use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
-use crate::routes::customers::customer_id as uuid_id;
+use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/api-keys";
@@ -130,22 +128,11 @@ pub struct CreateApiKey {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Paging of the key list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListApiKeysParams {
-    /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Lists the MSP's API keys, oldest first (revoked keys are gone; the audit log keeps them).
 #[utoipa::path(
     get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(ListApiKeysParams),
+    params(PageParams),
     responses(
         (status = 200, description = "A page of keys.", body = ApiKeyPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -158,22 +145,17 @@ pub struct ListApiKeysParams {
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<ListApiKeysParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
-    let size = page_size(params.limit.as_deref())?;
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, after) = params.read()?;
     let rows = db::run(&state.pool, move |conn| {
         Ok(persistence::api_keys::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
     })
     .await?;
-    let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
-    }
-    Ok(response.json(ApiKeyPage { items: page.items.into_iter().map(ApiKey::from).collect(), next_cursor }))
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
+    let items = page.items.into_iter().map(ApiKey::from).collect();
+    Ok(page.response.json(ApiKeyPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates an API key; its secret is in this response only.
@@ -261,7 +243,7 @@ pub async fn get_api_key(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let found = db::run(&state.pool, move |conn| Ok(persistence::api_keys::find(conn, &msp_id, &id)?)).await?;
     Ok(HttpResponse::Ok().json(ApiKey::from(found.ok_or(ApiError::NotFound)?)))
 }
@@ -286,7 +268,7 @@ pub async fn revoke_api_key(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let at = now();
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {

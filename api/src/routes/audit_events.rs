@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::pagination::{PageParams, encode_cursor};
 use crate::state::AppState;
 
 const COLLECTION_PATH: &str = "/api/v1/audit-events";
@@ -228,8 +228,7 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadAuditLog)?.to_owned();
     let filter = params.filter()?;
-    let size = page_size(params.limit.as_deref())?;
-    let before = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, before) = PageParams { limit: params.limit.clone(), cursor: params.cursor.clone() }.read()?;
     if params.format == Some(AuditFormat::Csv) {
         let rows = db::run(&state.pool, move |conn| export(conn, &msp_id, &filter)).await?;
         return Ok(HttpResponse::Ok()

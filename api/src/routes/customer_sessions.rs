@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{Forbidden, NotFound, ServiceUnavailable, Unauthorized};
-use crate::routes::customers::customer_id;
+use crate::pagination::path_id;
 use crate::state::{AppState, now};
 
 /// A token that reaches one customer only.
@@ -60,7 +60,7 @@ pub async fn start_customer_session(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = customer_id(&path)?;
+    let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::StartCustomerSession(&id))?.to_owned();
     let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
     let at = now();

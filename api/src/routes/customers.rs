@@ -10,12 +10,11 @@ use domain::customers::{
     CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
 };
 use domain::email::DomainName;
-use domain::pagination::Page;
 use persistence::customers::{self, CustomerRecord, CustomerWriteError};
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
@@ -26,7 +25,7 @@ use crate::error::responses::{
 };
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
-use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/customers";
@@ -156,17 +155,6 @@ impl ToSchema for CountryCodeSchema {
     }
 }
 
-/// Paging of the customer list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListCustomersParams {
-    /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Collects every problem of a customer's fields, not only the first.
 #[derive(Default)]
 struct FieldErrors(Vec<InvalidField>);
@@ -245,16 +233,11 @@ impl Customer {
     }
 }
 
-/// Ids are UUIDs; anything else cannot name a customer.
-pub fn customer_id(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
-}
-
 /// Lists the MSP's customers, oldest first.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers", operation_id = "listCustomers",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(ListCustomersParams),
+    params(PageParams),
     responses(
         (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -267,21 +250,16 @@ pub fn customer_id(raw: &str) -> Result<String, ApiError> {
 pub async fn list_customers(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<ListCustomersParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ListCustomers)?.to_owned();
-    let size = page_size(params.limit.as_deref())?;
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, after) = params.read()?;
     let rows =
         db::run(&state.pool, move |conn| Ok(customers::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?))
             .await?;
-    let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
-    }
-    Ok(response.json(CustomerPage { items: page.items.into_iter().map(Customer::from).collect(), next_cursor }))
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |c| &c.id);
+    let items = page.items.into_iter().map(Customer::from).collect();
+    Ok(page.response.json(CustomerPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates a customer.
@@ -351,7 +329,7 @@ pub async fn get_customer(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = customer_id(&path)?;
+    let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ReadCustomer(&id))?.to_owned();
     let found = db::run(&state.pool, move |conn| Ok(customers::find(conn, &msp_id, &id)?)).await?;
     found.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
@@ -382,7 +360,7 @@ pub async fn update_customer(
     path: web::Path<String>,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = customer_id(&path)?;
+    let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let changes = body.0.into_domain()?;
     let at = now();
@@ -431,7 +409,7 @@ pub async fn delete_customer(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = customer_id(&path)?;
+    let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::DeleteCustomer(&id))?.to_owned();
     let at = now();
     let deleted = db::run(&state.pool, move |conn| {

@@ -8,13 +8,12 @@ use domain::access::ExtraPermissions;
 use domain::admins::AdminRole;
 use domain::email::EmailAddress;
 use domain::msps::{MspLimits, MspName};
-use domain::pagination::Page;
 use persistence::StoreError;
 use persistence::admins::NewAdmin;
 use persistence::msps::MspRecord;
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::{Caller, refresh_tokens};
@@ -26,10 +25,9 @@ use crate::error::responses::{
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::mail;
-use crate::pagination::{decode_cursor, encode_cursor, next_link, page_size};
+use crate::pagination::{PageParams, cut_page, path_id};
 use crate::routes::admins::invite;
 use crate::routes::auth::{LoginRequest, SignInCandidate, guarded_sign_in};
-use crate::routes::customers::customer_id as uuid_id;
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/platform/msps";
@@ -173,17 +171,6 @@ pub struct UpdateMsp {
     pub limits: Limits,
 }
 
-/// Paging of the MSP list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListMspsParams {
-    /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Signs a platform operator in.
 #[utoipa::path(
     post, path = "/api/v1/platform/auth/login", tag = "platform", operation_id = "operatorLogin",
@@ -225,7 +212,7 @@ pub async fn operator_login(
 #[utoipa::path(
     get, path = "/api/v1/platform/msps", tag = "platform", operation_id = "listMsps",
     security(("bearer_auth" = [])),
-    params(ListMspsParams),
+    params(PageParams),
     responses(
         (status = 200, description = "A page of MSPs.", body = MspPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -238,21 +225,16 @@ pub async fn operator_login(
 pub async fn list_msps(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<ListMspsParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_platform()?;
-    let size = page_size(params.limit.as_deref())?;
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, after) = params.read()?;
     let rows =
         db::run(&state.pool, move |conn| Ok(persistence::msps::list(conn, after.as_deref(), size.fetch_limit())?))
             .await?;
-    let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(COLLECTION_PATH, size, cursor)));
-    }
-    Ok(response.json(MspPage { items: page.items.into_iter().map(Msp::from).collect(), next_cursor }))
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
+    let items = page.items.into_iter().map(Msp::from).collect();
+    Ok(page.response.json(MspPage { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates an MSP with its limits and invites its first owner by e-mail.
@@ -354,7 +336,7 @@ pub async fn get_msp(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_platform()?;
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let found = db::run(&state.pool, move |conn| Ok(persistence::msps::find(conn, &id)?)).await?;
     Ok(HttpResponse::Ok().json(Msp::from(found.ok_or(ApiError::NotFound)?)))
 }
@@ -384,7 +366,7 @@ pub async fn update_msp(
     body: ValidJson<UpdateMsp>,
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_platform()?;
-    let id = uuid_id(&path)?;
+    let id = path_id(&path)?;
     let limits = body.0.limits.into_domain()?;
     let at = now();
     let msp = db::run(&state.pool, move |conn| {
