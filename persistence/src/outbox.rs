@@ -101,11 +101,16 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Marks a message delivered.
+/// What a delivered message's body becomes: bodies carry one-time links whose
+/// tokens are otherwise stored only as hashes, so they are not kept.
+pub const DELIVERED_BODY: &str = "(delivered; the body is not kept because it carried a one-time link)";
+
+/// Marks a message delivered and drops its body.
 pub fn mark_sent(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     diesel::update(email_outbox::table.find(id))
         .set((
             email_outbox::sent_at.eq(now.naive_utc()),
+            email_outbox::body.eq(DELIVERED_BODY),
             email_outbox::attempts.eq(email_outbox::attempts + 1),
             email_outbox::locked_until.eq(None::<NaiveDateTime>),
             email_outbox::last_error.eq(None::<String>),
@@ -114,7 +119,8 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-/// Records a failed attempt: retry at `retry_at`, or give up when `None`.
+/// Records a failed attempt: retry at `retry_at`, or give up when `None`
+/// (the body is then dropped, as for a delivered message).
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: &str,
@@ -131,6 +137,9 @@ pub fn mark_failed(
             email_outbox::failed_at.eq(retry_at.is_none().then(|| now.naive_utc())),
         ))
         .execute(conn)?;
+    if retry_at.is_none() {
+        diesel::update(email_outbox::table.find(id)).set(email_outbox::body.eq(DELIVERED_BODY)).execute(conn)?;
+    }
     Ok(())
 }
 

@@ -17,17 +17,19 @@ use validator::Validate;
 
 use crate::auth::{Caller, refresh_tokens};
 use crate::db;
+use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
-use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/admins";
+
+const OWNERS_TAKE_NO_EXTRAS: &str = "owners hold every permission; leave this empty";
 
 /// An admin's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -306,7 +308,7 @@ pub async fn create_admin(
     let CreateAdmin { email, role, permissions, notify } = body.0;
     let email = EmailAddress::parse(&email).map_err(|e| ApiError::invalid("/email", e))?;
     if role == Role::Owner && !permissions.is_empty() {
-        return Err(ApiError::invalid("/permissions", "owners hold every permission; leave this empty"));
+        return Err(ApiError::invalid("/permissions", OWNERS_TAKE_NO_EXTRAS));
     }
     let extras = extras_of(&permissions)?;
     let token = refresh_tokens::random_token();
@@ -434,9 +436,6 @@ pub async fn update_admin(
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
     let id = path_id(&path)?;
     let UpdateAdmin { role, permissions, disabled } = body.0;
-    if role == Some(Role::Owner) && permissions.as_ref().is_some_and(|p| !p.is_empty()) {
-        return Err(ApiError::invalid("/permissions", "owners hold every permission; leave this empty"));
-    }
     let new_extras = permissions.as_deref().map(extras_of).transpose()?;
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
@@ -446,10 +445,7 @@ pub async fn update_admin(
             let before = standing(&current)?;
             let role: AdminRole = role.map_or(before.role, AdminRole::from);
             if role == AdminRole::Owner && new_extras.as_ref().is_some_and(|e| *e != ExtraPermissions::none()) {
-                return Err(ApiError::Validation(vec![InvalidField::at(
-                    "/permissions",
-                    "owners hold every permission; leave this empty",
-                )]));
+                return Err(ApiError::invalid("/permissions", OWNERS_TAKE_NO_EXTRAS));
             }
             let extras = match (&new_extras, role) {
                 (_, AdminRole::Owner) => ExtraPermissions::none(),
