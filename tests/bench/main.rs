@@ -174,6 +174,29 @@ async fn bench(backend: Backend, label: &str, seconds: u64, concurrency: usize) 
         })
         .await,
     );
+    let key = app
+        .post("/api/v1/api-keys", Some(&token), &json!({ "name": "bench", "scopes": ["read"] }))
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = Arc::clone(&app);
+    reports.push(
+        load("GET /api/v1/customers (API key)", concurrency, duration, move |_| {
+            timed(a.client.get(a.url("/api/v1/customers?limit=50")).bearer_auth(&key), reqwest::StatusCode::OK)
+        })
+        .await,
+    );
+    let (a, t) = (Arc::clone(&app), token.clone());
+    reports.push(
+        load("GET /api/v1/audit-events?limit=50", concurrency, duration, move |_| {
+            timed(a.client.get(a.url("/api/v1/audit-events?limit=50")).bearer_auth(&t), reqwest::StatusCode::OK)
+        })
+        .await,
+    );
     let (a, t, ids_for_get) = (Arc::clone(&app), token.clone(), Arc::clone(&ids));
     reports.push(
         load("GET /api/v1/customers/{id}", concurrency, duration, move |n| {
