@@ -68,6 +68,31 @@ impl InvalidField {
     }
 }
 
+/// Collects every invalid field of a request, not only the first, for one
+/// 422 that lists them all.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<InvalidField>);
+
+impl FieldErrors {
+    /// Keeps the value of `result`, or records its error at `pointer`.
+    pub fn check<T, E: ToString>(&mut self, pointer: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.0.push(InvalidField::at(pointer, e))).ok()
+    }
+
+    /// Records one invalid field.
+    pub fn push(&mut self, field: InvalidField) {
+        self.0.push(field);
+    }
+
+    /// `value` when nothing was recorded, else a 422 listing every field.
+    pub fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(ApiError::Validation(self.0)),
+        }
+    }
+}
+
 /// The problem responses the routes share, as named components of the
 /// contract (`#/components/responses/...`). These types only describe; the
 /// bodies are made by [`ApiError`].

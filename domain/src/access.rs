@@ -147,6 +147,22 @@ impl ExtraPermissions {
     pub fn contains(&self, extra: ExtraPermission) -> bool {
         self.0.contains(&extra)
     }
+
+    /// The extras, in a stable order.
+    pub fn iter(&self) -> impl Iterator<Item = ExtraPermission> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<ExtraPermission> for ExtraPermissions {
+    fn from_iter<I: IntoIterator<Item = ExtraPermission>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
 }
 
 /// What an API key was created for.
@@ -233,6 +249,19 @@ impl Scopes {
     /// The spellings, in a stable order.
     pub fn names(&self) -> Vec<&'static str> {
         self.0.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// The scopes, in a stable order.
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl Scopes {
+    /// The scopes given, without repeats; refused when there are none.
+    pub fn of(scopes: impl IntoIterator<Item = Scope>) -> Result<Self, ScopesError> {
+        let set: BTreeSet<Scope> = scopes.into_iter().collect();
+        if set.is_empty() { Err(ScopesError::Empty) } else { Ok(Self(set)) }
     }
 }
 

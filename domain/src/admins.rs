@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::access::ExtraPermissions;
 use crate::email::EmailAddress;
 
 /// What an admin may do. Owners manage other admins; standard admins do
@@ -114,6 +115,50 @@ pub const INVITATION_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(72);
 /// the mailbox holds the account.
 pub const PASSWORD_RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
+/// Where an admin stands, as shown to other admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminStatus {
+    /// Invited; no password set yet.
+    Invited,
+    /// Can sign in.
+    Active,
+    /// Disabled: can't sign in; their sessions and API keys stopped working.
+    Disabled,
+}
+
+impl AdminStatus {
+    /// The status of an admin who is or isn't `disabled` and has or hasn't
+    /// set a password. Disabled wins: an invited admin can be disabled too.
+    pub fn of(disabled: bool, has_password: bool) -> Self {
+        match (disabled, has_password) {
+            (true, _) => Self::Disabled,
+            (false, true) => Self::Active,
+            (false, false) => Self::Invited,
+        }
+    }
+}
+
+/// Extra permissions were asked for an owner, who holds every permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("owners hold every permission; leave this empty")]
+pub struct OwnerExtrasError;
+
+/// The extras an admin holds after a change to `role`: `requested` when
+/// given, otherwise `current`. Owners hold every permission, so they keep no
+/// extras: asking for some is refused, and becoming owner drops them.
+pub fn extras_after(
+    role: AdminRole,
+    requested: Option<ExtraPermissions>,
+    current: ExtraPermissions,
+) -> Result<ExtraPermissions, OwnerExtrasError> {
+    match (role, requested) {
+        (AdminRole::Owner, Some(extras)) if !extras.is_empty() => Err(OwnerExtrasError),
+        (AdminRole::Owner, _) => Ok(ExtraPermissions::none()),
+        (AdminRole::Standard, Some(extras)) => Ok(extras),
+        (AdminRole::Standard, None) => Ok(current),
+    }
+}
+
 /// What the owner rule needs to know about one admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdminStanding {
@@ -150,6 +195,7 @@ pub fn check_keeps_an_owner(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::ExtraPermission;
 
     fn email() -> EmailAddress {
         EmailAddress::parse("jane.doe@example.com").expect("valid")
@@ -193,5 +239,27 @@ mod tests {
         // Standard or disabled admins come and go freely.
         assert_eq!(check_keeps_an_owner(demoted, None, 0), Ok(()));
         assert_eq!(check_keeps_an_owner(disabled, None, 0), Ok(()));
+    }
+
+    #[test]
+    fn admins_are_invited_active_or_disabled() {
+        assert_eq!(AdminStatus::of(false, false), AdminStatus::Invited);
+        assert_eq!(AdminStatus::of(false, true), AdminStatus::Active);
+        assert_eq!(AdminStatus::of(true, false), AdminStatus::Disabled);
+        assert_eq!(AdminStatus::of(true, true), AdminStatus::Disabled);
+    }
+
+    #[test]
+    fn owners_keep_no_extras() {
+        let some: ExtraPermissions = [ExtraPermission::PurchaseLicenses].into_iter().collect();
+        let current: ExtraPermissions = [ExtraPermission::CreateOrganizations].into_iter().collect();
+        assert_eq!(extras_after(AdminRole::Owner, Some(some.clone()), ExtraPermissions::none()), Err(OwnerExtrasError));
+        assert_eq!(extras_after(AdminRole::Owner, None, current.clone()), Ok(ExtraPermissions::none()));
+        assert_eq!(
+            extras_after(AdminRole::Owner, Some(ExtraPermissions::none()), current.clone()),
+            Ok(ExtraPermissions::none())
+        );
+        assert_eq!(extras_after(AdminRole::Standard, Some(some.clone()), current.clone()), Ok(some));
+        assert_eq!(extras_after(AdminRole::Standard, None, current.clone()), Ok(current));
     }
 }

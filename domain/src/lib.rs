@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod admins;
+pub mod api_keys;
 pub mod audit;
 pub mod customers;
 pub mod email;

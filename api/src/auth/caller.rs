@@ -105,6 +105,12 @@ impl Caller {
         self.msp_id.as_deref().ok_or(ApiError::Forbidden { permission: "msp_admin" })
     }
 
+    /// The admin behind the call, for actions only a signed-in person takes
+    /// (an API key or an operator is refused).
+    pub fn person_id(&self) -> Result<String, ApiError> {
+        self.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })
+    }
+
     /// Checks a platform action.
     pub fn authorize_platform(&self) -> Result<(), ApiError> {
         domain::access::authorize(&self.principal, Action::OperatePlatform).map_err(ApiError::from)

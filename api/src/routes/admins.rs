@@ -4,8 +4,8 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::access::{Action, ExtraPermissions};
-use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL};
+use domain::access::{Action, ExtraPermission, ExtraPermissions};
+use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL, OwnerExtrasError, extras_after};
 use domain::email::EmailAddress;
 use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
 use persistence::password_tokens::TokenPurpose;
@@ -28,8 +28,6 @@ use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/admins";
-
-const OWNERS_TAKE_NO_EXTRAS: &str = "owners hold every permission; leave this empty";
 
 /// An admin's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -69,21 +67,33 @@ pub enum ExtraPermissionName {
     PurchaseLicenses,
 }
 
-impl ExtraPermissionName {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::CreateOrganizations => "create_organizations",
-            Self::PurchaseLicenses => "purchase_licenses",
+impl From<ExtraPermissionName> for ExtraPermission {
+    fn from(name: ExtraPermissionName) -> Self {
+        match name {
+            ExtraPermissionName::CreateOrganizations => Self::CreateOrganizations,
+            ExtraPermissionName::PurchaseLicenses => Self::PurchaseLicenses,
         }
     }
 }
 
-fn extras_of(names: &[ExtraPermissionName]) -> Result<ExtraPermissions, ApiError> {
-    let spelled: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-    ExtraPermissions::parse(&spelled).map_err(|e| ApiError::invalid("/permissions", e))
+impl From<ExtraPermission> for ExtraPermissionName {
+    fn from(extra: ExtraPermission) -> Self {
+        match extra {
+            ExtraPermission::CreateOrganizations => Self::CreateOrganizations,
+            ExtraPermission::PurchaseLicenses => Self::PurchaseLicenses,
+        }
+    }
 }
 
-/// Where an admin stands.
+fn extras_of(names: &[ExtraPermissionName]) -> ExtraPermissions {
+    names.iter().map(|&name| ExtraPermission::from(name)).collect()
+}
+
+fn owner_extras(error: OwnerExtrasError) -> ApiError {
+    ApiError::invalid("/permissions", error)
+}
+
+/// Where an admin stands (see `domain::admins::AdminStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AdminStatus {
@@ -93,6 +103,16 @@ pub enum AdminStatus {
     Active,
     /// Disabled: can't sign in, and their tokens and API keys stopped working.
     Disabled,
+}
+
+impl From<domain::admins::AdminStatus> for AdminStatus {
+    fn from(status: domain::admins::AdminStatus) -> Self {
+        match status {
+            domain::admins::AdminStatus::Invited => Self::Invited,
+            domain::admins::AdminStatus::Active => Self::Active,
+            domain::admins::AdminStatus::Disabled => Self::Disabled,
+        }
+    }
 }
 
 /// An admin of your MSP.
@@ -124,22 +144,8 @@ impl TryFrom<AdminRecord> for Admin {
     fn try_from(record: AdminRecord) -> Result<Self, ApiError> {
         let role = record.role.parse::<AdminRole>().map_err(ApiError::internal)?;
         let extras = ExtraPermissions::from_stored(&record.permissions).map_err(ApiError::internal)?;
-        let permissions = extras
-            .names()
-            .into_iter()
-            .filter_map(|name| match name {
-                "create_organizations" => Some(ExtraPermissionName::CreateOrganizations),
-                "purchase_licenses" => Some(ExtraPermissionName::PurchaseLicenses),
-                _ => None,
-            })
-            .collect();
-        let status = if record.disabled_at.is_some() {
-            AdminStatus::Disabled
-        } else if record.has_password() {
-            AdminStatus::Active
-        } else {
-            AdminStatus::Invited
-        };
+        let permissions = extras.iter().map(ExtraPermissionName::from).collect();
+        let status = domain::admins::AdminStatus::of(record.disabled_at.is_some(), record.has_password()).into();
         Ok(Self {
             id: record.id,
             email: record.email,
@@ -307,10 +313,8 @@ pub async fn create_admin(
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
     let CreateAdmin { email, role, permissions, notify } = body.0;
     let email = EmailAddress::parse(&email).map_err(|e| ApiError::invalid("/email", e))?;
-    if role == Role::Owner && !permissions.is_empty() {
-        return Err(ApiError::invalid("/permissions", OWNERS_TAKE_NO_EXTRAS));
-    }
-    let extras = extras_of(&permissions)?;
+    let extras =
+        extras_after(role.into(), Some(extras_of(&permissions)), ExtraPermissions::none()).map_err(owner_extras)?;
     let token = refresh_tokens::random_token();
     let link = mail::set_password_link(&state.public_url, &token);
     let at = now();
@@ -369,7 +373,8 @@ pub fn invite(
     Ok(())
 }
 
-fn email_taken() -> ApiError {
+/// The 409 for an e-mail address some admin already signs in with.
+pub fn email_taken() -> ApiError {
     ApiError::Conflict { code: "email_taken", detail: "An admin with this e-mail address already exists.".to_owned() }
 }
 
@@ -436,7 +441,7 @@ pub async fn update_admin(
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
     let id = path_id(&path)?;
     let UpdateAdmin { role, permissions, disabled } = body.0;
-    let new_extras = permissions.as_deref().map(extras_of).transpose()?;
+    let requested_extras = permissions.as_deref().map(extras_of);
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
@@ -444,14 +449,8 @@ pub async fn update_admin(
             let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
             let before = standing(&current)?;
             let role: AdminRole = role.map_or(before.role, AdminRole::from);
-            if role == AdminRole::Owner && new_extras.as_ref().is_some_and(|e| *e != ExtraPermissions::none()) {
-                return Err(ApiError::invalid("/permissions", OWNERS_TAKE_NO_EXTRAS));
-            }
-            let extras = match (&new_extras, role) {
-                (_, AdminRole::Owner) => ExtraPermissions::none(),
-                (Some(extras), _) => extras.clone(),
-                (None, _) => ExtraPermissions::from_stored(&current.permissions).map_err(ApiError::internal)?,
-            };
+            let current_extras = ExtraPermissions::from_stored(&current.permissions).map_err(ApiError::internal)?;
+            let extras = extras_after(role, requested_extras.clone(), current_extras).map_err(owner_extras)?;
             let disabled_at = match disabled {
                 Some(true) => Some(current.disabled_at.map_or(at, |t| t.and_utc())),
                 Some(false) => None,

@@ -4,7 +4,8 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::access::{Action, Scopes};
+use domain::access::{Action, Scope, Scopes};
+use domain::api_keys::{ApiKeyName, check_expiry};
 use persistence::api_keys::ApiKeyRecord;
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
@@ -13,11 +14,11 @@ use validator::Validate;
 
 use crate::auth::{Caller, api_key_secrets};
 use crate::db;
-use crate::error::ApiError;
 use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
+use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
@@ -34,19 +35,20 @@ pub enum ScopeName {
     Write,
 }
 
-impl ScopeName {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Write => "write",
+impl From<ScopeName> for Scope {
+    fn from(name: ScopeName) -> Self {
+        match name {
+            ScopeName::Read => Self::Read,
+            ScopeName::Write => Self::Write,
         }
     }
+}
 
-    fn from_stored(name: &str) -> Option<Self> {
-        match name {
-            "read" => Some(Self::Read),
-            "write" => Some(Self::Write),
-            _ => None,
+impl From<Scope> for ScopeName {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Read => Self::Read,
+            Scope::Write => Self::Write,
         }
     }
 }
@@ -82,7 +84,10 @@ impl From<ApiKeyRecord> for ApiKey {
             id: record.id,
             name: record.name,
             prefix: record.prefix,
-            scopes: record.scopes.split(',').filter_map(ScopeName::from_stored).collect(),
+            // Stored scopes were parsed on the way in; an unreadable list shows as none.
+            scopes: Scopes::from_stored(&record.scopes)
+                .map(|scopes| scopes.iter().map(ScopeName::from).collect())
+                .unwrap_or_default(),
             created_by: record.created_by,
             created_at: record.created_at.and_utc(),
             last_used_at: record.last_used_at.map(|t| t.and_utc()),
@@ -115,7 +120,7 @@ pub struct ApiKeyPage {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
-    /// What it is for (1-100 characters).
+    /// What it is for: 1-100 characters, no control characters, not blank (whitespace is tidied).
     #[validate(length(min = 1, max = 100))]
     #[schema(example = "HaloPSA billing sync", min_length = 1, max_length = 100)]
     pub name: String,
@@ -181,24 +186,20 @@ pub async fn create_api_key(
     body: ValidJson<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
-    let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
+    let admin_id = caller.person_id()?;
     let CreateApiKey { name, scopes, expires_at } = body.0;
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("/name", "must not be blank or contain control characters"));
-    }
-    let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-    let scopes = Scopes::parse(&names).map_err(|e| ApiError::invalid("/scopes", e))?;
     let at = now();
-    if expires_at.is_some_and(|t| t <= at) {
-        return Err(ApiError::invalid("/expires_at", "must be in the future"));
-    }
+    let mut errors = FieldErrors::default();
+    let name = errors.check("/name", ApiKeyName::parse(&name));
+    let scopes = errors.check("/scopes", Scopes::of(scopes.into_iter().map(Scope::from)));
+    let expires_at = errors.check("/expires_at", check_expiry(expires_at, at));
+    let (name, scopes, expires_at) = errors.finish(name.zip(scopes).zip(expires_at).map(|((n, s), e)| (n, s, e)))?;
     let generated = api_key_secrets::generate();
     let record = ApiKeyRecord {
         id: persistence::new_id(),
         msp_id: msp_id.clone(),
         created_by: admin_id,
-        name,
+        name: name.as_str().to_owned(),
         prefix: generated.prefix,
         secret_hash: generated.hash,
         scopes: scopes.to_stored(),

@@ -62,7 +62,7 @@ pub async fn start_customer_session(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::StartCustomerSession(&id))?.to_owned();
-    let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
+    let admin_id = caller.person_id()?;
     let at = now();
     let expires_at = at + CUSTOMER_SESSION_TTL;
     let session = CustomerSessionRecord {

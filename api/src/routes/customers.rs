@@ -23,7 +23,7 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
-use crate::error::{ApiError, InvalidField};
+use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
@@ -155,42 +155,26 @@ impl ToSchema for CountryCodeSchema {
     }
 }
 
-/// Collects every problem of a customer's fields, not only the first.
-#[derive(Default)]
-struct FieldErrors(Vec<InvalidField>);
-
-impl FieldErrors {
-    fn check<T, E: ToString>(&mut self, pointer: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.0.push(InvalidField::at(pointer, e))).ok()
-    }
-
-    fn check_domains<S: AsRef<str>>(&mut self, raw: &[S]) -> Option<CustomerDomains> {
-        CustomerDomains::parse(raw)
-            .map_err(|errors| {
-                for error in errors {
-                    let pointer = match &error {
-                        CustomerDomainsError::Invalid { index, .. } => format!("/domains/{index}"),
-                        CustomerDomainsError::Empty | CustomerDomainsError::TooMany { .. } => "/domains".to_owned(),
-                    };
-                    self.0.push(InvalidField::at(pointer, error));
-                }
-            })
-            .ok()
-    }
-
-    fn finish<T>(self, value: Option<T>) -> Result<T, ApiError> {
-        match value {
-            Some(value) if self.0.is_empty() => Ok(value),
-            _ => Err(ApiError::Validation(self.0)),
-        }
-    }
+/// Every problem of a customer's domains, each at its own pointer.
+fn check_domains<S: AsRef<str>>(errors: &mut FieldErrors, raw: &[S]) -> Option<CustomerDomains> {
+    CustomerDomains::parse(raw)
+        .map_err(|problems| {
+            for problem in problems {
+                let pointer = match &problem {
+                    CustomerDomainsError::Invalid { index, .. } => format!("/domains/{index}"),
+                    CustomerDomainsError::Empty | CustomerDomainsError::TooMany { .. } => "/domains".to_owned(),
+                };
+                errors.push(InvalidField::at(pointer, problem));
+            }
+        })
+        .ok()
 }
 
 impl CreateCustomer {
     fn into_domain(self) -> Result<NewCustomer, ApiError> {
         let mut errors = FieldErrors::default();
         let name = errors.check("/name", CustomerName::parse(&self.name));
-        let domains = errors.check_domains(&self.domains);
+        let domains = check_domains(&mut errors, &self.domains);
         let country = errors.check("/country", CountryCode::parse(&self.country));
         let customer = match (name, domains, country) {
             (Some(name), Some(domains), Some(country)) => Some(NewCustomer { name, domains, country }),
@@ -205,7 +189,7 @@ impl UpdateCustomer {
         let mut errors = FieldErrors::default();
         let changes = CustomerChanges {
             name: self.name.and_then(|n| errors.check("/name", CustomerName::parse(&n))),
-            domains: self.domains.and_then(|d| errors.check_domains(&d)),
+            domains: self.domains.and_then(|d| check_domains(&mut errors, &d)),
             country: self.country.and_then(|c| errors.check("/country", CountryCode::parse(&c))),
         };
         errors.finish(Some(changes))

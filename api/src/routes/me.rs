@@ -53,7 +53,7 @@ pub struct MeResponse {
 )]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ViewOwnProfile)?.to_owned();
-    let admin_id = caller.admin_id.clone().ok_or(ApiError::Forbidden { permission: "signed_in_person" })?;
+    let admin_id = caller.person_id()?;
     let (record, msp) = db::run(&state.pool, move |conn| {
         let record = persistence::admins::find(conn, &msp_id, &admin_id)?;
         let msp = persistence::msps::find(conn, &msp_id)?;

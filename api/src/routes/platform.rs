@@ -22,11 +22,11 @@ use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
     UnprocessableEntity, UnsupportedMediaType,
 };
-use crate::error::{ApiError, InvalidField};
+use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{PageParams, cut_page, path_id};
-use crate::routes::admins::invite;
+use crate::routes::admins::{email_taken, invite};
 use crate::routes::auth::{LoginRequest, SignInCandidate, guarded_sign_in};
 use crate::state::{AppState, now};
 
@@ -74,19 +74,20 @@ pub struct Limits {
 }
 
 impl Limits {
-    fn into_domain(self) -> Result<MspLimits, ApiError> {
-        let mut errors = Vec::new();
-        let mut check = |pointer: &str, value: i64| {
-            MspLimits::check_value(value).map_err(|e| errors.push(InvalidField::at(pointer, e))).unwrap_or(0)
-        };
-        let limits = MspLimits {
-            max_organizations: check("/limits/max_organizations", self.max_organizations),
-            seat_pool_total: check("/limits/seat_pool_total", self.seat_pool_total),
+    /// The domain's limits; every out-of-range value is recorded in `errors`.
+    fn check(self, errors: &mut FieldErrors) -> Option<MspLimits> {
+        let mut check = |pointer: &str, value: i64| errors.check(pointer, MspLimits::check_value(value));
+        let max_organizations = check("/limits/max_organizations", self.max_organizations);
+        let seat_pool_total = check("/limits/seat_pool_total", self.seat_pool_total);
+        let max_global_users = check("/limits/max_global_users", self.max_global_users);
+        let max_local_users = check("/limits/max_local_users", self.max_local_users);
+        Some(MspLimits {
+            max_organizations: max_organizations?,
+            seat_pool_total: seat_pool_total?,
             seat_pool_renewal_date: self.seat_pool_renewal_date,
-            max_global_users: check("/limits/max_global_users", self.max_global_users),
-            max_local_users: check("/limits/max_local_users", self.max_local_users),
-        };
-        if errors.is_empty() { Ok(limits) } else { Err(ApiError::Validation(errors)) }
+            max_global_users: max_global_users?,
+            max_local_users: max_local_users?,
+        })
     }
 }
 
@@ -262,23 +263,11 @@ pub async fn create_msp(
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_platform()?;
     let CreateMsp { name, owner_email, limits } = body.0;
-    let name = MspName::parse(&name).map_err(|e| ApiError::invalid("/name", e));
-    let email = EmailAddress::parse(&owner_email).map_err(|e| ApiError::invalid("/owner_email", e));
-    let limits = limits.into_domain();
-    let (name, email, limits) = match (name, email, limits) {
-        (Ok(n), Ok(e), Ok(l)) => (n, e, l),
-        (n, e, l) => {
-            let errors = [n.err(), e.err(), l.err()]
-                .into_iter()
-                .flatten()
-                .flat_map(|e| match e {
-                    ApiError::Validation(fields) => fields,
-                    _ => Vec::new(),
-                })
-                .collect();
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let mut errors = FieldErrors::default();
+    let name = errors.check("/name", MspName::parse(&name));
+    let email = errors.check("/owner_email", EmailAddress::parse(&owner_email));
+    let limits = limits.check(&mut errors);
+    let (name, email, limits) = errors.finish(name.zip(email).zip(limits).map(|((n, e), l)| (n, e, l)))?;
     let token = refresh_tokens::random_token();
     let link = mail::set_password_link(&state.public_url, &token);
     let at = now();
@@ -288,10 +277,7 @@ pub async fn create_msp(
                 return Err(msp_exists());
             }
             if persistence::admins::email_taken(tx, &email)? {
-                return Err(ApiError::Conflict {
-                    code: "email_taken",
-                    detail: "An admin with this e-mail address already exists.".to_owned(),
-                });
+                return Err(email_taken());
             }
             let record = persistence::msps::insert(tx, &name, &limits, at).map_err(|e| match e {
                 StoreError::UniqueViolation(_) => msp_exists(),
@@ -367,7 +353,9 @@ pub async fn update_msp(
 ) -> Result<HttpResponse, ApiError> {
     caller.authorize_platform()?;
     let id = path_id(&path)?;
-    let limits = body.0.limits.into_domain()?;
+    let mut errors = FieldErrors::default();
+    let limits = body.0.limits.check(&mut errors);
+    let limits = errors.finish(limits)?;
     let at = now();
     let msp = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
