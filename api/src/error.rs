@@ -138,6 +138,15 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct Conflict(Problem);
 
+    /// `If-Match` names a version that is no longer current (`precondition_failed`): read the resource again,
+    /// re-apply your change and send it with the new `ETag`.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("ETag" = String, description = "The current version."))
+    )]
+    pub struct PreconditionFailed(Problem);
+
     /// The body exceeds the size limit (`payload_too_large`).
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
@@ -226,6 +235,12 @@ pub enum ApiError {
         /// Explanation for the client.
         detail: String,
     },
+    /// `If-Match` does not name the current version (412).
+    #[error("precondition failed")]
+    PreconditionFailed {
+        /// The current `ETag`, sent back so the client can re-read.
+        current_etag: String,
+    },
     /// The body is larger than the limit (413).
     #[error("payload too large")]
     PayloadTooLarge {
@@ -268,6 +283,7 @@ impl ApiError {
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict { code, .. } => code,
+            Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
@@ -298,6 +314,10 @@ impl ApiError {
             Self::RouteNotFound => "No API route has this path.".to_owned(),
             Self::MethodNotAllowed { allow } => format!("This route allows only {allow}."),
             Self::Conflict { detail, .. } => detail.clone(),
+            Self::PreconditionFailed { current_etag } => format!(
+                "The resource changed since you read it (If-Match does not match its current ETag {current_etag}); \
+                 read it again and re-apply your change."
+            ),
             Self::PayloadTooLarge { limit } => format!("The request body exceeds the limit of {limit} bytes."),
             Self::UnsupportedMediaType => {
                 "Send the request body as JSON, with Content-Type: application/json.".to_owned()
@@ -336,6 +356,7 @@ impl ResponseError for ApiError {
             Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -359,6 +380,9 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::PreconditionFailed { current_etag } => {
+                response.insert_header((header::ETAG, current_etag.clone()));
             }
             _ => {}
         }

@@ -161,6 +161,22 @@ pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
+/// For `#[serde(deserialize_with)]` on optional integer fields (with
+/// `#[serde(default)]`): absent is `None`, `null` is refused, and `42.0`
+/// counts as 42 as in [`integer`].
+pub fn present_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    integer(deserializer).map(Some)
+}
+
+/// For `#[serde(deserialize_with)]` on clearable fields of PATCH bodies (with
+/// `#[serde(default)]`): absent is `None` (leave as is), `null` is
+/// `Some(None)` (clear), a value is `Some(Some(value))`.
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// For `#[serde(deserialize_with)]` on integer fields: JSON Schema counts
 /// `42.0` as the integer 42, so it is accepted; `42.5` is not an integer.
 pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {

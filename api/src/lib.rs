@@ -12,5 +12,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod request_id;
 pub mod routes;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
+pub mod versions;

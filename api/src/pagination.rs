@@ -45,13 +45,39 @@ pub struct PageCut<R> {
 /// Cuts the page of `rows` for the list at `path`; `key` is the id the next
 /// page starts after.
 pub fn cut_page<R>(path: &str, size: PageSize, rows: Vec<R>, key: impl Fn(&R) -> &str) -> PageCut<R> {
+    cut_page_with(path, "", size, rows, |row| encode_cursor(key(row)))
+}
+
+/// Like [`cut_page`] for lists with filters or a sort order: `query` (empty,
+/// or `&name=value…`) is kept in the `Link`, and `cursor` makes the opaque
+/// cursor of the row a page continues after.
+pub fn cut_page_with<R>(
+    path: &str,
+    query: &str,
+    size: PageSize,
+    rows: Vec<R>,
+    cursor: impl Fn(&R) -> String,
+) -> PageCut<R> {
     let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(key(last)));
+    let next_cursor = page.continues_after().map(cursor);
     let mut response = actix_web::HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
-        response.insert_header((header::LINK, next_link(path, size, cursor)));
+        response.insert_header((
+            header::LINK,
+            format!("<{path}?limit={}&cursor={cursor}{query}>; rel=\"next\"", size.get()),
+        ));
     }
     PageCut { items: page.items, next_cursor, response }
+}
+
+/// `&name=value…` of the parameters that are present, URL-encoded, for the
+/// `Link` of a filtered list.
+pub fn link_query(pairs: &[(&str, Option<&str>)]) -> String {
+    let present: Vec<(&str, &str)> = pairs.iter().filter_map(|(name, value)| value.map(|v| (*name, v))).collect();
+    match serde_urlencoded::to_string(present) {
+        Ok(query) if !query.is_empty() => format!("&{query}"),
+        _ => String::new(),
+    }
 }
 
 /// Reads an id from a path: ids are UUIDs, so anything else names nothing
@@ -86,11 +112,6 @@ pub fn decode_cursor(raw: &str) -> Result<String, ApiError> {
     let key = String::from_utf8(bytes).map_err(|_| invalid())?;
     uuid::Uuid::parse_str(&key).map_err(|_| invalid())?;
     Ok(key)
-}
-
-/// The `Link` header value pointing at the next page of `path`.
-pub fn next_link(path: &str, size: PageSize, cursor: &str) -> String {
-    format!("<{path}?limit={}&cursor={cursor}>; rel=\"next\"", size.get())
 }
 
 #[cfg(test)]

@@ -16,8 +16,8 @@ use crate::config::Settings;
 use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::{
-    admins, api_keys, audit_events, auth, customer_sessions, customers, fallback, health, me,
-    passwords as password_links, platform,
+    admins, api_keys, audit_events, auth, customer_export, customer_groups, customer_sessions, customers, fallback,
+    health, licenses, me, passwords as password_links, platform, tiers,
 };
 use crate::state::AppState;
 use crate::{mail, openapi, request_id};
@@ -147,6 +147,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(customers::list_customers))
                         .route(web::post().to(customers::create_customer)),
                 )
+                .service(resource("/customers/export", "GET").route(web::get().to(customer_export::export_customers)))
                 .service(
                     resource("/customers/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(customers::get_customer))
@@ -156,6 +157,55 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/customers/{id}/sessions", "POST")
                         .route(web::post().to(customer_sessions::start_customer_session)),
+                )
+                .service(
+                    resource("/customers/{id}/groups", "GET")
+                        .route(web::get().to(customer_groups::list_groups_of_customer)),
+                )
+                .service(resource("/tiers", "GET").route(web::get().to(tiers::list_tiers)))
+                .service(
+                    resource("/customer-groups", "GET, POST")
+                        .route(web::get().to(customer_groups::list_customer_groups))
+                        .route(web::post().to(customer_groups::create_customer_group)),
+                )
+                .service(
+                    resource("/customer-groups/{id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(customer_groups::get_customer_group))
+                        .route(web::patch().to(customer_groups::update_customer_group))
+                        .route(web::delete().to(customer_groups::delete_customer_group)),
+                )
+                .service(
+                    resource("/customer-groups/{id}/customers", "GET")
+                        .route(web::get().to(customer_groups::list_group_customers)),
+                )
+                .service(
+                    resource("/customer-groups/{id}/customers/{customer_id}", "PUT, DELETE")
+                        .route(web::put().to(customer_groups::add_group_customer))
+                        .route(web::delete().to(customer_groups::remove_group_customer)),
+                )
+                .service(
+                    resource("/license/pool", "GET, PATCH")
+                        .route(web::get().to(licenses::get_seat_pool))
+                        .route(web::patch().to(licenses::update_seat_pool)),
+                )
+                .service(
+                    resource("/license/pool/expansion-requests", "GET, POST")
+                        .route(web::get().to(licenses::list_seat_expansion_requests))
+                        .route(web::post().to(licenses::create_seat_expansion_request)),
+                )
+                .service(resource("/license/allocations", "GET").route(web::get().to(licenses::list_seat_allocations)))
+                .service(resource("/licenses/expiring", "GET").route(web::get().to(licenses::list_expiring_licenses)))
+                .service(
+                    resource("/platform/seat-expansion-requests", "GET")
+                        .route(web::get().to(licenses::list_all_seat_expansion_requests)),
+                )
+                .service(
+                    resource("/platform/seat-expansion-requests/{id}/approve", "POST")
+                        .route(web::post().to(licenses::approve_seat_expansion_request)),
+                )
+                .service(
+                    resource("/platform/seat-expansion-requests/{id}/reject", "POST")
+                        .route(web::post().to(licenses::reject_seat_expansion_request)),
                 )
                 .service(
                     resource("/admins", "GET, POST")

@@ -352,7 +352,19 @@ pub enum Action<'a> {
     ManageApiKeys,
     /// Read the audit log.
     ReadAuditLog,
-    /// Create MSPs and change their limits, list them.
+    /// Read the product catalogue (tiers and their features).
+    ReadCatalogue,
+    /// Read the seat pool, seat allocations, expiring licenses and pool
+    /// expansion requests.
+    ReadLicenses,
+    /// Change the pool's warning threshold; ask for more seats.
+    ManageLicenses,
+    /// List or read customer groups and their members.
+    ReadCustomerGroups,
+    /// Create, change and delete customer groups; add and remove members.
+    ManageCustomerGroups,
+    /// Create MSPs and change their limits, list them; decide pool
+    /// expansion requests.
     OperatePlatform,
 }
 
@@ -366,7 +378,12 @@ impl Action<'_> {
             | Self::ReadCustomer(_)
             | Self::ReadAdmins
             | Self::ReadApiKeys
-            | Self::ReadAuditLog => Some(Permission::Read),
+            | Self::ReadAuditLog
+            | Self::ReadCatalogue
+            | Self::ReadLicenses
+            | Self::ReadCustomerGroups => Some(Permission::Read),
+            Self::ManageCustomerGroups => Some(Permission::ManageCustomers),
+            Self::ManageLicenses => Some(Permission::PurchaseLicenses),
             Self::CreateCustomer => Some(Permission::CreateOrganizations),
             Self::UpdateCustomer(_) | Self::DeleteCustomer(_) => Some(Permission::ManageCustomers),
             Self::StartCustomerSession(_) => Some(Permission::StartCustomerSessions),
@@ -500,6 +517,27 @@ mod tests {
             assert!(matches!(authorize(&session, action), Err(Denial::Forbidden(_))), "{action:?}");
         }
         assert_eq!(authorize(&session, Action::OperatePlatform), Err(Denial::Forbidden("platform_operator")));
+    }
+
+    #[test]
+    fn license_management_is_an_extra_and_groups_need_customer_management() {
+        let plain = admin(AdminRole::Standard, &[]);
+        assert_eq!(authorize(&plain, Action::ReadLicenses), Ok(()));
+        assert_eq!(authorize(&plain, Action::ManageLicenses), Err(Denial::Forbidden("purchase_licenses")));
+        assert_eq!(authorize(&plain, Action::ManageCustomerGroups), Ok(()));
+        let buyer = admin(AdminRole::Standard, &["purchase_licenses"]);
+        assert_eq!(authorize(&buyer, Action::ManageLicenses), Ok(()));
+        let owner = Permissions::of_admin(AdminRole::Owner, &ExtraPermissions::none());
+        let read = Scopes::parse(&["read"]).unwrap_or_else(|_| Scopes(BTreeSet::new()));
+        let read_key = Principal::ApiKey(Permissions::of_api_key(&read, &owner));
+        for action in [Action::ReadCatalogue, Action::ReadLicenses, Action::ReadCustomerGroups] {
+            assert_eq!(authorize(&read_key, action), Ok(()), "{action:?}");
+        }
+        for action in [Action::ManageLicenses, Action::ManageCustomerGroups] {
+            assert!(matches!(authorize(&read_key, action), Err(Denial::Forbidden(_))), "{action:?}");
+        }
+        let session = Principal::CustomerSession { customer_id: "c1".to_owned() };
+        assert!(matches!(authorize(&session, Action::ReadLicenses), Err(Denial::Forbidden(_))));
     }
 
     #[test]

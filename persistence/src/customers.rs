@@ -1,13 +1,15 @@
-//! Customer rows and their e-mail domains.
+//! Customer rows and their e-mail domains; listing them filtered, sorted and
+//! paged by key.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::expression_methods::EscapeExpressionMethods;
 use diesel::prelude::*;
-use domain::customers::{CustomerChanges, CustomerDomains, NewCustomer};
+use domain::customers::{CustomerChanges, CustomerDomains, CustomerOrder, CustomerSortKey, NewCustomer};
 
 use crate::error::Retryable;
-use crate::schema::{customer_domains, customers};
+use crate::schema::{customer_domains, customer_group_members, customers};
 use crate::{DbConnection, StoreError};
 
 /// A customer as the rest of the product sees it: the row plus its domains.
@@ -23,6 +25,32 @@ pub struct CustomerRecord {
     pub country: String,
     /// E-mail domains, in the order given.
     pub domains: Vec<String>,
+    /// Reference in the MSP's PSA.
+    pub billing_reference: Option<String>,
+    /// IANA time zone.
+    pub timezone: String,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// Industry.
+    pub sector: Option<String>,
+    /// Where it is.
+    pub location: Option<String>,
+    /// Product tier.
+    pub tier: String,
+    /// Seats drawn from the MSP's pool.
+    pub seats: i64,
+    /// Most monthly active accounts.
+    pub max_mau: i64,
+    /// When the license ends.
+    pub license_expires_on: Option<NaiveDate>,
+    /// Lifecycle status.
+    pub status: String,
+    /// Bumped by every change: the ETag.
+    pub version: i64,
+    /// When the seats last changed.
+    pub seats_changed_at: Option<DateTime<Utc>>,
+    /// Who last changed the seats (the audit log's actor label).
+    pub seats_changed_by: Option<String>,
     /// When created (UTC).
     pub created_at: DateTime<Utc>,
     /// When last changed (UTC).
@@ -38,6 +66,20 @@ struct CustomerRow {
     country: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    billing_reference: Option<String>,
+    timezone: String,
+    language: String,
+    sector: Option<String>,
+    location: Option<String>,
+    tier: String,
+    seats: i64,
+    max_mau: i64,
+    license_expires_on: Option<NaiveDate>,
+    status: String,
+    version: i64,
+    sort_name: String,
+    seats_changed_at: Option<NaiveDateTime>,
+    seats_changed_by: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -57,6 +99,19 @@ impl CustomerRow {
             name: self.name,
             country: self.country,
             domains,
+            billing_reference: self.billing_reference,
+            timezone: self.timezone,
+            language: self.language,
+            sector: self.sector,
+            location: self.location,
+            tier: self.tier,
+            seats: self.seats,
+            max_mau: self.max_mau,
+            license_expires_on: self.license_expires_on,
+            status: self.status,
+            version: self.version,
+            seats_changed_at: self.seats_changed_at.map(|t| t.and_utc()),
+            seats_changed_by: self.seats_changed_by,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
         }
@@ -98,12 +153,15 @@ impl Retryable for CustomerWriteError {
     }
 }
 
-/// Inserts a customer of `msp_id` with its domains. Run it in a write
-/// transaction: it is several statements.
+/// Inserts a customer of `msp_id` with its domains, in `onboarding`. The
+/// caller has claimed the organisation slot and the seats
+/// ([`crate::seat_pool::claim_customer_slot`]) in the same transaction.
+/// `changed_by` is recorded as who set the seats.
 pub fn insert(
     conn: &mut DbConnection,
     msp_id: &str,
     new: &NewCustomer,
+    changed_by: &str,
     now: DateTime<Utc>,
 ) -> Result<CustomerRecord, CustomerWriteError> {
     let row = CustomerRow {
@@ -113,6 +171,20 @@ pub fn insert(
         country: new.country.as_str().to_owned(),
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
+        billing_reference: new.billing_reference.as_ref().map(|b| b.as_str().to_owned()),
+        timezone: new.timezone.as_str().to_owned(),
+        language: new.language.as_str().to_owned(),
+        sector: new.sector.as_ref().map(|s| s.as_str().to_owned()),
+        location: new.location.as_ref().map(|l| l.as_str().to_owned()),
+        tier: new.tier.as_str().to_owned(),
+        seats: new.seats.get(),
+        max_mau: new.max_mau.get(),
+        license_expires_on: new.license_expires_on,
+        status: domain::customers::CustomerStatus::Onboarding.as_str().to_owned(),
+        version: 1,
+        sort_name: new.name.sort_key(),
+        seats_changed_at: Some(now.naive_utc()),
+        seats_changed_by: Some(changed_by.to_owned()),
     };
     ensure_domains_free(conn, msp_id, &row.id, &new.domains)?;
     diesel::insert_into(customers::table).values(&row).execute(conn)?;
@@ -134,22 +206,309 @@ pub fn find(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Option<Cu
     Ok(Some(row.into_record(own)))
 }
 
-/// Up to `limit` customers of `msp_id` in creation order, starting after id
-/// `after`.
+/// What [`lock`] found.
+#[derive(Debug)]
+pub enum Locked {
+    /// The customer, as it is now; its row stays locked until the
+    /// transaction ends, and its version has been bumped.
+    Customer(CustomerRecord),
+    /// The customer exists but its version is none of those expected.
+    Stale {
+        /// Its current version.
+        current_version: i64,
+    },
+    /// No such customer in this MSP.
+    NotFound,
+}
+
+/// Starts a change of a customer: bumps its version — only if it is one of
+/// `expected_versions`, when given (`If-Match`) — which takes the row's lock
+/// until the transaction ends, then reads it. Every later decision of the
+/// transaction (seats drawn, status transition) is made on a row nobody else
+/// can change meanwhile.
+pub fn lock(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    id: &str,
+    expected_versions: Option<&[i64]>,
+    now: DateTime<Utc>,
+) -> Result<Locked, StoreError> {
+    let mut target =
+        diesel::update(customers::table).filter(customers::msp_id.eq(msp_id)).filter(customers::id.eq(id)).into_boxed();
+    if let Some(versions) = expected_versions {
+        target = target.filter(customers::version.eq_any(versions.to_vec()));
+    }
+    let bumped = target
+        .set((customers::version.eq(customers::version + 1), customers::updated_at.eq(now.naive_utc())))
+        .execute(conn)?;
+    match (bumped, find(conn, msp_id, id)?) {
+        (1, Some(record)) => Ok(Locked::Customer(record)),
+        (_, Some(record)) => Ok(Locked::Stale { current_version: record.version }),
+        (_, None) => Ok(Locked::NotFound),
+    }
+}
+
+/// Applies `changes` to a customer locked by [`lock`] in this transaction.
+/// Seat and status changes must have been checked, and the seats drawn from
+/// or returned to the pool, by the caller. `changed_by` is recorded when the
+/// seats change.
+pub fn apply(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    current: &CustomerRecord,
+    changes: &CustomerChanges,
+    changed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<CustomerRecord, CustomerWriteError> {
+    let id = current.id.as_str();
+    let seats_change = changes.seats.filter(|s| s.get() != current.seats);
+    let target = customers::table.filter(customers::msp_id.eq(msp_id)).filter(customers::id.eq(id));
+    diesel::update(target)
+        .set((
+            changes.name.as_ref().map(|n| customers::name.eq(n.as_str().to_owned())),
+            changes.name.as_ref().map(|n| customers::sort_name.eq(n.sort_key())),
+            changes.country.as_ref().map(|c| customers::country.eq(c.as_str().to_owned())),
+            changes
+                .billing_reference
+                .as_ref()
+                .map(|b| customers::billing_reference.eq(b.as_ref().map(|b| b.as_str().to_owned()))),
+            changes.timezone.as_ref().map(|t| customers::timezone.eq(t.as_str().to_owned())),
+            changes.language.as_ref().map(|l| customers::language.eq(l.as_str().to_owned())),
+            changes.sector.as_ref().map(|s| customers::sector.eq(s.as_ref().map(|s| s.as_str().to_owned()))),
+            changes.location.as_ref().map(|l| customers::location.eq(l.as_ref().map(|l| l.as_str().to_owned()))),
+            changes.tier.map(|t| customers::tier.eq(t.as_str().to_owned())),
+            (
+                seats_change.map(|s| customers::seats.eq(s.get())),
+                seats_change.map(|_| customers::seats_changed_at.eq(Some(now.naive_utc()))),
+                seats_change.map(|_| customers::seats_changed_by.eq(Some(changed_by.to_owned()))),
+            ),
+            changes.max_mau.map(|m| customers::max_mau.eq(m.get())),
+            changes.license_expires_on.map(|d| customers::license_expires_on.eq(d)),
+            changes.status.map(|s| customers::status.eq(s.as_str().to_owned())),
+            customers::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    if let Some(domains) = &changes.domains {
+        ensure_domains_free(conn, msp_id, id, domains)?;
+        diesel::delete(
+            customer_domains::table
+                .filter(customer_domains::msp_id.eq(msp_id))
+                .filter(customer_domains::customer_id.eq(id)),
+        )
+        .execute(conn)?;
+        insert_domains(conn, msp_id, id, domains)?;
+    }
+    find(conn, msp_id, id)?.ok_or(CustomerWriteError::Store(StoreError::Database(diesel::result::Error::NotFound)))
+}
+
+/// Deletes a customer of `msp_id` with its domains and memberships; false
+/// when there is no such customer. The caller returns its seats and slot to
+/// the MSP ([`crate::seat_pool::release_customer_slot`]).
+pub fn delete(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<bool, StoreError> {
+    diesel::delete(
+        customer_domains::table
+            .filter(customer_domains::msp_id.eq(msp_id))
+            .filter(customer_domains::customer_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        customer_group_members::table
+            .filter(customer_group_members::msp_id.eq(msp_id))
+            .filter(customer_group_members::customer_id.eq(id)),
+    )
+    .execute(conn)?;
+    let deleted = diesel::delete(customers::table.filter(customers::msp_id.eq(msp_id)).filter(customers::id.eq(id)))
+        .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Which customers a list shows. Every field narrows the list; `None`
+/// leaves it alone.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Lifecycle status.
+    pub status: Option<String>,
+    /// Tier.
+    pub tier: Option<String>,
+    /// Members of this group.
+    pub group_id: Option<String>,
+    /// Sector, without regard to case.
+    pub sector: Option<String>,
+    /// Country code.
+    pub country: Option<String>,
+    /// License ends on or after this day.
+    pub license_expires_from: Option<NaiveDate>,
+    /// License ends before this day.
+    pub license_expires_before: Option<NaiveDate>,
+    /// Text in the name or in one of the domains, without regard to case.
+    pub search: Option<String>,
+}
+
+/// The position of a customer in a sorted list: its sort value and id. A
+/// page starts after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerKey {
+    /// Lower-cased name.
+    Name(String),
+    /// Creation time.
+    Created(NaiveDateTime),
+    /// Seats.
+    Seats(i64),
+    /// License expiry; `None` sorts as the last day there is.
+    LicenseExpiry(Option<NaiveDate>),
+}
+
+/// Where a page starts: after this customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerCursor {
+    /// Sort value of the last customer seen.
+    pub key: CustomerKey,
+    /// Id of the last customer seen.
+    pub id: String,
+}
+
+impl CustomerRecord {
+    /// The cursor of the page that follows this customer in `order`.
+    pub fn cursor(&self, order: CustomerOrder) -> CustomerCursor {
+        let key = match order.key {
+            CustomerSortKey::Name => CustomerKey::Name(self.name.to_lowercase()),
+            CustomerSortKey::Created => CustomerKey::Created(self.created_at.naive_utc()),
+            CustomerSortKey::Seats => CustomerKey::Seats(self.seats),
+            CustomerSortKey::LicenseExpiry => CustomerKey::LicenseExpiry(self.license_expires_on),
+        };
+        CustomerCursor { key, id: self.id.clone() }
+    }
+}
+
+/// Customers sort without an expiry as if it were this day: last.
+fn no_expiry() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+diesel::define_sql_function!(fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Date>, y: diesel::sql_types::Date) -> diesel::sql_types::Date);
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` taken
+/// literally (escaped with `\`).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Up to `limit` customers of `msp_id` that pass `filter`, in `order`,
+/// starting after `after`.
 pub fn list(
     conn: &mut DbConnection,
     msp_id: &str,
-    after: Option<&str>,
+    filter: &CustomerFilter,
+    order: CustomerOrder,
+    after: Option<&CustomerCursor>,
     limit: i64,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
     let mut query = customers::table
         .filter(customers::msp_id.eq(msp_id))
         .select(CustomerRow::as_select())
-        .order(customers::id.asc())
         .limit(limit)
         .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(customers::id.gt(after.to_owned()));
+    if let Some(status) = &filter.status {
+        query = query.filter(customers::status.eq(status.clone()));
+    }
+    if let Some(tier) = &filter.tier {
+        query = query.filter(customers::tier.eq(tier.clone()));
+    }
+    if let Some(sector) = &filter.sector {
+        query = query.filter(lower(customers::sector).eq(sector.to_lowercase()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(customers::country.eq(country.clone()));
+    }
+    if let Some(from) = filter.license_expires_from {
+        query = query.filter(customers::license_expires_on.ge(from));
+    }
+    if let Some(before) = filter.license_expires_before {
+        query = query.filter(customers::license_expires_on.lt(before));
+    }
+    if let Some(group_id) = &filter.group_id {
+        query = query.filter(
+            customers::id.eq_any(
+                customer_group_members::table
+                    .filter(customer_group_members::msp_id.eq(msp_id.to_owned()))
+                    .filter(customer_group_members::group_id.eq(group_id.clone()))
+                    .select(customer_group_members::customer_id),
+            ),
+        );
+    }
+    if let Some(search) = &filter.search {
+        let pattern = contains_pattern(&search.to_lowercase());
+        query = query.filter(
+            customers::sort_name.like(pattern.clone()).escape('\\').or(customers::id.eq_any(
+                customer_domains::table
+                    .filter(customer_domains::msp_id.eq(msp_id.to_owned()))
+                    .filter(customer_domains::domain.like(pattern).escape('\\'))
+                    .select(customer_domains::customer_id),
+            )),
+        );
+    }
+    // Keyset: rows strictly after (value, id) in the chosen direction.
+    macro_rules! keyset {
+        ($column:expr, $value:expr) => {{
+            if let Some(cursor) = after {
+                let id = cursor.id.clone();
+                query = if order.descending {
+                    query.filter($column.lt($value).or($column.eq($value).and(customers::id.lt(id))))
+                } else {
+                    query.filter($column.gt($value).or($column.eq($value).and(customers::id.gt(id))))
+                };
+            }
+            query = if order.descending {
+                query.order(($column.desc(), customers::id.desc()))
+            } else {
+                query.order(($column.asc(), customers::id.asc()))
+            };
+        }};
+    }
+    let mismatch = || StoreError::Config("cursor does not match the sort order".to_owned());
+    match order.key {
+        CustomerSortKey::Name => {
+            let value = match after.map(|c| &c.key) {
+                Some(CustomerKey::Name(v)) => v.clone(),
+                Some(_) => return Err(mismatch()),
+                None => String::new(),
+            };
+            keyset!(customers::sort_name, value.clone());
+        }
+        CustomerSortKey::Created => {
+            let value = match after.map(|c| &c.key) {
+                Some(CustomerKey::Created(v)) => *v,
+                Some(_) => return Err(mismatch()),
+                None => NaiveDateTime::MIN,
+            };
+            keyset!(customers::created_at, value);
+        }
+        CustomerSortKey::Seats => {
+            let value = match after.map(|c| &c.key) {
+                Some(CustomerKey::Seats(v)) => *v,
+                Some(_) => return Err(mismatch()),
+                None => 0,
+            };
+            keyset!(customers::seats, value);
+        }
+        CustomerSortKey::LicenseExpiry => {
+            let value = match after.map(|c| &c.key) {
+                Some(CustomerKey::LicenseExpiry(v)) => v.unwrap_or_else(no_expiry),
+                Some(_) => return Err(mismatch()),
+                None => no_expiry(),
+            };
+            keyset!(coalesce(customers::license_expires_on, no_expiry()), value);
+        }
     }
     let rows: Vec<CustomerRow> = query.load(conn)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -161,53 +520,6 @@ pub fn list(
             row.into_record(own)
         })
         .collect())
-}
-
-/// Applies `changes` to a customer of `msp_id`; `None` when there is no such
-/// customer. Run it in a write transaction.
-pub fn update(
-    conn: &mut DbConnection,
-    msp_id: &str,
-    id: &str,
-    changes: &CustomerChanges,
-    now: DateTime<Utc>,
-) -> Result<Option<CustomerRecord>, CustomerWriteError> {
-    let target = customers::table.filter(customers::msp_id.eq(msp_id)).filter(customers::id.eq(id));
-    let updated = diesel::update(target)
-        .set((
-            changes.name.as_ref().map(|n| customers::name.eq(n.as_str().to_owned())),
-            changes.country.as_ref().map(|c| customers::country.eq(c.as_str().to_owned())),
-            customers::updated_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Ok(None);
-    }
-    if let Some(domains) = &changes.domains {
-        ensure_domains_free(conn, msp_id, id, domains)?;
-        diesel::delete(
-            customer_domains::table
-                .filter(customer_domains::msp_id.eq(msp_id))
-                .filter(customer_domains::customer_id.eq(id)),
-        )
-        .execute(conn)?;
-        insert_domains(conn, msp_id, id, domains)?;
-    }
-    Ok(find(conn, msp_id, id)?)
-}
-
-/// Deletes a customer of `msp_id` and its domains; false when there is no
-/// such customer.
-pub fn delete(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<bool, StoreError> {
-    diesel::delete(
-        customer_domains::table
-            .filter(customer_domains::msp_id.eq(msp_id))
-            .filter(customer_domains::customer_id.eq(id)),
-    )
-    .execute(conn)?;
-    let deleted = diesel::delete(customers::table.filter(customers::msp_id.eq(msp_id)).filter(customers::id.eq(id)))
-        .execute(conn)?;
-    Ok(deleted == 1)
 }
 
 /// Refuses domains that another customer of the MSP already has, naming
@@ -236,15 +548,21 @@ fn insert_domains(
     customer_id: &str,
     domains: &CustomerDomains,
 ) -> Result<Vec<String>, CustomerWriteError> {
-    let mut stored = Vec::with_capacity(domains.as_slice().len());
-    for (position, domain) in domains.as_slice().iter().enumerate() {
-        let position = i32::try_from(position).unwrap_or(i32::MAX);
-        diesel::insert_into(customer_domains::table)
-            .values(DomainRow { msp_id, domain: domain.as_str(), customer_id, position })
-            .execute(conn)?;
-        stored.push(domain.as_str().to_owned());
+    let rows: Vec<DomainRow<'_>> = domains
+        .as_slice()
+        .iter()
+        .enumerate()
+        .map(|(position, domain)| DomainRow {
+            msp_id,
+            domain: domain.as_str(),
+            customer_id,
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+        })
+        .collect();
+    for row in &rows {
+        diesel::insert_into(customer_domains::table).values(row).execute(conn)?;
     }
-    Ok(stored)
+    Ok(rows.iter().map(|r| r.domain.to_owned()).collect())
 }
 
 fn load_domains(
@@ -266,4 +584,14 @@ fn load_domains(
         by_customer.entry(customer_id).or_default().push(domain);
     }
     Ok(by_customer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
 }

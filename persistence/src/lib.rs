@@ -8,6 +8,7 @@
 pub mod admins;
 pub mod api_keys;
 pub mod audit;
+pub mod customer_groups;
 pub mod customer_sessions;
 pub mod customers;
 pub mod database;
@@ -20,6 +21,8 @@ pub mod outbox;
 pub mod password_tokens;
 pub mod provisioning;
 mod schema;
+pub mod seat_expansion;
+pub mod seat_pool;
 pub mod sessions;
 pub mod transactions;
 

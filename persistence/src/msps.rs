@@ -81,14 +81,32 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> Result<
     query.load(conn).map_err(StoreError::from)
 }
 
-/// Replaces the limits of an MSP; `None` when there is no such MSP.
+/// What [`update_limits`] did.
+#[derive(Debug)]
+pub enum LimitsUpdate {
+    /// The limits were replaced.
+    Updated(MspRecord),
+    /// The new seat-pool total is below the seats already allocated to
+    /// customers; nothing changed.
+    BelowAllocated {
+        /// Seats allocated now.
+        allocated: i64,
+    },
+    /// No such MSP.
+    NotFound,
+}
+
+/// Replaces the limits of an MSP, unless the new pool total is below what
+/// is allocated (checked in the same statement, so that a concurrent seat
+/// allocation cannot slip under it).
 pub fn update_limits(
     conn: &mut DbConnection,
     id: &str,
     limits: &MspLimits,
     now: DateTime<Utc>,
-) -> Result<Option<MspRecord>, StoreError> {
+) -> Result<LimitsUpdate, StoreError> {
     let updated = diesel::update(msps::table.find(id))
+        .filter(msps::seat_pool_allocated.le(limits.seat_pool_total))
         .set((
             msps::max_organizations.eq(limits.max_organizations),
             msps::seat_pool_total.eq(limits.seat_pool_total),
@@ -98,7 +116,13 @@ pub fn update_limits(
             msps::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
-    if updated == 0 { Ok(None) } else { find(conn, id) }
+    if updated == 1 {
+        return Ok(find(conn, id)?.map_or(LimitsUpdate::NotFound, LimitsUpdate::Updated));
+    }
+    Ok(match crate::seat_pool::read(conn, id)? {
+        Some(pool) => LimitsUpdate::BelowAllocated { allocated: pool.seat_pool_allocated },
+        None => LimitsUpdate::NotFound,
+    })
 }
 
 /// Takes the MSP's row lock until the transaction ends, so that changes to

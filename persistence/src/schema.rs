@@ -11,6 +11,9 @@ diesel::table! {
         max_global_users -> BigInt,
         max_local_users -> BigInt,
         updated_at -> Timestamp,
+        customer_count -> BigInt,
+        seat_pool_allocated -> BigInt,
+        seat_pool_warning_percent -> BigInt,
     }
 }
 
@@ -50,6 +53,20 @@ diesel::table! {
         country -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        billing_reference -> Nullable<Text>,
+        timezone -> Text,
+        language -> Text,
+        sector -> Nullable<Text>,
+        location -> Nullable<Text>,
+        tier -> Text,
+        seats -> BigInt,
+        max_mau -> BigInt,
+        license_expires_on -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        sort_name -> Text,
+        seats_changed_at -> Nullable<Timestamp>,
+        seats_changed_by -> Nullable<Text>,
     }
 }
 
@@ -158,11 +175,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_groups (id) {
+        id -> Text,
+        msp_id -> Text,
+        name -> Text,
+        sort_name -> Text,
+        description -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_group_members (group_id, customer_id) {
+        msp_id -> Text,
+        group_id -> Text,
+        customer_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seat_expansion_requests (id) {
+        id -> Text,
+        msp_id -> Text,
+        seats -> BigInt,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        msp_id -> Text,
+        customer_id -> Text,
+        email -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(admins -> msps (msp_id));
 diesel::joinable!(api_keys -> admins (created_by));
 diesel::joinable!(customer_sessions -> admins (admin_id));
 diesel::joinable!(password_tokens -> admins (admin_id));
 diesel::joinable!(customer_domains -> customers (customer_id));
+diesel::joinable!(customer_group_members -> customers (customer_id));
+diesel::joinable!(customer_group_members -> customer_groups (group_id));
+diesel::joinable!(accounts -> customers (customer_id));
 diesel::allow_tables_to_appear_in_same_query!(
     msps,
     admins,
@@ -176,4 +245,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
     login_throttles,
+    customer_groups,
+    customer_group_members,
+    seat_expansion_requests,
+    accounts,
 );

@@ -172,7 +172,7 @@ on_both_backends! {
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 9, "{statuses:?}");
 
         let msp_id = tenant.msp_id.clone();
-        let stored = app.with_db(move |conn| persistence::customers::list(conn, &msp_id, None, 100).unwrap()).await;
+        let stored = app.with_db(move |conn| persistence::customers::list(conn, &msp_id, &Default::default(), Default::default(), None, 100).unwrap()).await;
         assert_eq!(stored.len(), 21, "20 parallel customers and one claimant, nothing half-written");
         assert_eq!(stored.iter().filter(|c| c.domains == ["contested.example"]).count(), 1);
     }

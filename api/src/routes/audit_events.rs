@@ -293,7 +293,9 @@ fn export(conn: &mut persistence::DbConnection, msp_id: &str, filter: &AuditFilt
                 event.request_id.as_deref().unwrap_or_default(),
                 event.client_addr.as_deref().unwrap_or_default(),
             ];
-            writer.write_record(fields.iter().map(|f| csv_safe(f).into_owned())).map_err(ApiError::internal)?;
+            writer
+                .write_record(fields.iter().map(|f| crate::spreadsheet::safe_cell(f).into_owned()))
+                .map_err(ApiError::internal)?;
             written += 1;
         }
         match page.continues_after() {
@@ -302,10 +304,4 @@ fn export(conn: &mut persistence::DbConnection, msp_id: &str, filter: &AuditFilt
         }
     }
     writer.into_inner().map_err(ApiError::internal)
-}
-
-/// Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula;
-/// a leading apostrophe keeps such a value text (OWASP CSV injection).
-fn csv_safe(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@']) { format!("'{value}").into() } else { value.into() }
 }

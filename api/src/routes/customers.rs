@@ -3,14 +3,18 @@
 //! that its existence is not confirmed.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Action;
 use domain::customers::{
-    CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, NewCustomer,
+    BillingReference, CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, CustomerOrder,
+    CustomerStatus, Language, Location, MauThreshold, NewCustomer, Sector, Timezone,
 };
 use domain::email::DomainName;
-use persistence::customers::{self, CustomerRecord, CustomerWriteError};
+use domain::seats::{SeatChange, SeatCount};
+use domain::tiers::Tier;
+use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
+use persistence::seat_pool::{self, Refusal};
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,15 +24,17 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ServiceUnavailable, Unauthorized,
+    UnprocessableEntity, UnsupportedMediaType,
 };
 use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, cut_page, path_id};
+use crate::pagination::path_id;
+use crate::routes::customer_list::{CustomerListParams, CustomerPage, list_page};
 use crate::state::{AppState, now};
+use crate::versions::{Precondition, etag, not_modified, stale};
 
-const COLLECTION_PATH: &str = "/api/v1/customers";
+pub(crate) const COLLECTION_PATH: &str = "/api/v1/customers";
 
 /// A customer organisation of the MSP.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -39,11 +45,44 @@ pub struct Customer {
     /// Display name.
     #[schema(example = "Acme Dental")]
     pub name: String,
+    /// The MSP's reference for this customer in its PSA or invoicing system.
+    #[schema(example = "PSA-10442")]
+    pub billing_reference: Option<String>,
     /// E-mail domains of the customer's people, lower-case, in the order given.
     #[schema(example = json!(["acme-dental.com"]))]
     pub domains: Vec<String>,
     #[schema(value_type = CountryCodeSchema)]
     pub country: String,
+    /// IANA time zone; campaigns are scheduled in it.
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: String,
+    /// BCP 47 language tag of mails and training.
+    #[schema(example = "de-DE")]
+    pub language: String,
+    /// Industry.
+    #[schema(example = "Healthcare")]
+    pub sector: Option<String>,
+    /// Where the customer is.
+    #[schema(example = "Berlin")]
+    pub location: Option<String>,
+    /// Product tier (see `GET /api/v1/tiers`).
+    #[schema(schema_with = tier_schema)]
+    pub tier: String,
+    /// Seats allocated from your MSP's pool.
+    #[schema(example = 25)]
+    pub seats: i64,
+    /// Most monthly active accounts; 100000000 means no practical limit.
+    #[schema(example = 100_000_000)]
+    pub max_mau: i64,
+    /// When the customer's license ends.
+    #[schema(format = Date, example = "2027-06-30")]
+    pub license_expires_on: Option<NaiveDate>,
+    /// Lifecycle: `onboarding` → `live` ⇄ `suspended` → `archived`.
+    #[schema(schema_with = status_schema)]
+    pub status: String,
+    /// Version, bumped by every change; the `ETag` is this number in quotes.
+    #[schema(example = 3)]
+    pub version: i64,
     /// When created (UTC).
     pub created_at: DateTime<Utc>,
     /// When last changed (UTC).
@@ -55,24 +94,26 @@ impl From<CustomerRecord> for Customer {
         Self {
             id: record.id,
             name: record.name,
+            billing_reference: record.billing_reference,
             domains: record.domains,
             country: record.country,
+            timezone: record.timezone,
+            language: record.language,
+            sector: record.sector,
+            location: record.location,
+            tier: record.tier,
+            seats: record.seats,
+            max_mau: record.max_mau,
+            license_expires_on: record.license_expires_on,
+            status: record.status,
+            version: record.version,
             created_at: record.created_at,
             updated_at: record.updated_at,
         }
     }
 }
 
-/// One page of customers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerPage {
-    /// Customers in creation order.
-    pub items: Vec<Customer>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// A new customer.
+/// A new customer. It starts in `onboarding`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
@@ -82,10 +123,45 @@ pub struct CreateCustomer {
     pub domains: Vec<String>,
     #[schema(value_type = CountryCodeSchema)]
     pub country: String,
+    #[serde(default)]
+    #[schema(schema_with = billing_reference_schema)]
+    pub billing_reference: Option<String>,
+    /// IANA time zone (default `UTC`).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = timezone_schema)]
+    pub timezone: Option<String>,
+    /// BCP 47 language tag (default `en`).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = language_schema)]
+    pub language: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = sector_schema)]
+    pub sector: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = location_schema)]
+    pub location: Option<String>,
+    /// Product tier (default `starter`).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = tier_schema)]
+    pub tier: Option<String>,
+    /// Seats to allocate from your pool (default 0).
+    #[serde(default, deserialize_with = "crate::json::present_integer")]
+    #[schema(schema_with = seats_schema)]
+    pub seats: Option<i64>,
+    /// Most monthly active accounts (default: no practical limit).
+    #[serde(default, deserialize_with = "crate::json::present_integer")]
+    #[schema(schema_with = max_mau_schema)]
+    pub max_mau: Option<i64>,
+    /// When the license ends (`YYYY-MM-DD`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2027-06-30")]
+    pub license_expires_on: Option<String>,
 }
 
-/// Changes to a customer: absent fields stay as they are (`{}` changes
-/// nothing), `domains` replaces the whole list; `null` is not a value.
+/// Changes to a customer: absent fields stay as they are, `null` clears the
+/// optional ones (`billing_reference`, `sector`, `location`,
+/// `license_expires_on`), `domains` replaces the whole list. Changing `seats`
+/// draws from or returns to your pool; `status` must follow the lifecycle.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
@@ -98,23 +174,135 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<CountryCodeSchema>, nullable = false)]
     pub country: Option<String>,
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(schema_with = billing_reference_schema)]
+    pub billing_reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = timezone_schema)]
+    pub timezone: Option<String>,
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = language_schema)]
+    pub language: Option<String>,
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(schema_with = sector_schema)]
+    pub sector: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(schema_with = location_schema)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = tier_schema)]
+    pub tier: Option<String>,
+    /// New seat count; the difference is drawn from or returned to your pool.
+    #[serde(default, deserialize_with = "crate::json::present_integer")]
+    #[schema(schema_with = seats_schema)]
+    pub seats: Option<i64>,
+    #[serde(default, deserialize_with = "crate::json::present_integer")]
+    #[schema(schema_with = max_mau_schema)]
+    pub max_mau: Option<i64>,
+    /// When the license ends (`YYYY-MM-DD`), or `null` for no end.
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(value_type = Option<String>, format = Date, example = "2027-06-30")]
+    pub license_expires_on: Option<Option<String>>,
+    /// New lifecycle status.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = status_schema)]
+    pub status: Option<String>,
 }
 
 // The contract states the domain's rules from the domain's own constants, so
-// that what the schema allows is exactly what the server accepts (property
-// tests in `domain` hold the patterns and the parsers to each other).
+// that what the schema allows is exactly what the server accepts.
+
+fn text_schema(description: &'static str, max: usize, example: &'static str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(domain::text::NAME_PATTERN))
+        .examples([example])
+}
 
 fn name_schema() -> ObjectBuilder {
+    text_schema(
+        "Display name: up to 200 characters, no control characters, not blank. Surrounding whitespace is trimmed \
+         and inner runs of whitespace become one space.",
+        CustomerName::MAX_CHARS,
+        "Acme Dental",
+    )
+}
+
+fn billing_reference_schema() -> ObjectBuilder {
+    text_schema(
+        "Your reference for this customer in your PSA or invoicing system, for reconciling invoices; `null` for \
+         none.",
+        BillingReference::MAX_CHARS,
+        "PSA-10442",
+    )
+    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+}
+
+fn sector_schema() -> ObjectBuilder {
+    text_schema("Industry, e.g. Healthcare; `null` for none.", Sector::MAX_CHARS, "Healthcare")
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+}
+
+fn location_schema() -> ObjectBuilder {
+    text_schema("Where the customer is, e.g. a city; `null` for none.", Location::MAX_CHARS, "Berlin")
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+}
+
+fn timezone_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("IANA time zone name, as spelled in the tz database."))
+        .min_length(Some(1))
+        .examples(["Europe/Berlin"])
+}
+
+fn language_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("BCP 47 language tag, well-formed and registered; stored in canonical case."))
+        .min_length(Some(2))
+        .max_length(Some(Language::MAX_LEN))
+        .examples(["de-DE"])
+}
+
+pub(crate) fn tier_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Product tier; `GET /api/v1/tiers` lists the features of each."))
+        .enum_values(Some(Tier::spellings()))
+        .examples(["professional"])
+}
+
+pub(crate) fn status_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(
-            "Display name: up to 200 characters, no control characters, not blank. Surrounding whitespace is \
-             trimmed and inner runs of whitespace become one space.",
+            "Lifecycle status. Allowed changes: onboarding → live or archived; live → suspended or archived; \
+             suspended → live or archived; archived is final.",
         ))
-        .min_length(Some(1))
-        .max_length(Some(CustomerName::MAX_CHARS))
-        .pattern(Some(domain::text::NAME_PATTERN))
-        .examples(["Acme Dental"])
+        .enum_values(Some(CustomerStatus::spellings()))
+        .examples(["live"])
+}
+
+fn seats_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .description(Some("Seats allocated from your MSP's pool."))
+        .minimum(Some(0))
+        .maximum(Some(SeatCount::MAX))
+        .examples([25])
+}
+
+fn max_mau_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .description(Some("Most monthly active accounts; 100000000 (the default) means no practical limit."))
+        .minimum(Some(0))
+        .maximum(Some(MauThreshold::MAX))
+        .examples([500])
 }
 
 fn domains_schema() -> ArrayBuilder {
@@ -170,16 +358,60 @@ fn check_domains<S: AsRef<str>>(errors: &mut FieldErrors, raw: &[S]) -> Option<C
         .ok()
 }
 
+/// Parses a calendar date as sent (`YYYY-MM-DD`).
+pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "must be a date like 2027-06-30")
+}
+
+/// Parses an optional field that may be `null` (clear) in a PATCH.
+fn check_clearable<T, E: ToString>(
+    errors: &mut FieldErrors,
+    pointer: &str,
+    raw: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Option<Option<T>> {
+    match raw {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(value)) => errors.check(pointer, parse(&value)).map(Some),
+    }
+}
+
 impl CreateCustomer {
     fn into_domain(self) -> Result<NewCustomer, ApiError> {
         let mut errors = FieldErrors::default();
         let name = errors.check("/name", CustomerName::parse(&self.name));
         let domains = check_domains(&mut errors, &self.domains);
         let country = errors.check("/country", CountryCode::parse(&self.country));
-        let customer = match (name, domains, country) {
-            (Some(name), Some(domains), Some(country)) => Some(NewCustomer { name, domains, country }),
-            _ => None,
-        };
+        let billing_reference =
+            check_clearable(&mut errors, "/billing_reference", Some(self.billing_reference), BillingReference::parse);
+        let timezone =
+            errors.check("/timezone", Timezone::parse(self.timezone.as_deref().unwrap_or(Timezone::DEFAULT)));
+        let language =
+            errors.check("/language", Language::parse(self.language.as_deref().unwrap_or(Language::DEFAULT)));
+        let sector = check_clearable(&mut errors, "/sector", Some(self.sector), Sector::parse);
+        let location = check_clearable(&mut errors, "/location", Some(self.location), Location::parse);
+        let tier = errors.check("/tier", self.tier.as_deref().map_or(Ok(Tier::Starter), str::parse));
+        let seats = errors.check("/seats", SeatCount::new(self.seats.unwrap_or(0)));
+        let max_mau = errors.check("/max_mau", self.max_mau.map_or(Ok(MauThreshold::default()), MauThreshold::new));
+        let license_expires_on =
+            check_clearable(&mut errors, "/license_expires_on", Some(self.license_expires_on), parse_date);
+        let customer = (|| {
+            Some(NewCustomer {
+                name: name?,
+                domains: domains?,
+                country: country?,
+                billing_reference: billing_reference?,
+                timezone: timezone?,
+                language: language?,
+                sector: sector?,
+                location: location?,
+                tier: tier?,
+                seats: seats?,
+                max_mau: max_mau?,
+                license_expires_on: license_expires_on?,
+            })
+        })();
         errors.finish(customer)
     }
 }
@@ -191,6 +423,26 @@ impl UpdateCustomer {
             name: self.name.and_then(|n| errors.check("/name", CustomerName::parse(&n))),
             domains: self.domains.and_then(|d| check_domains(&mut errors, &d)),
             country: self.country.and_then(|c| errors.check("/country", CountryCode::parse(&c))),
+            billing_reference: check_clearable(
+                &mut errors,
+                "/billing_reference",
+                self.billing_reference,
+                BillingReference::parse,
+            ),
+            timezone: self.timezone.and_then(|t| errors.check("/timezone", Timezone::parse(&t))),
+            language: self.language.and_then(|l| errors.check("/language", Language::parse(&l))),
+            sector: check_clearable(&mut errors, "/sector", self.sector, Sector::parse),
+            location: check_clearable(&mut errors, "/location", self.location, Location::parse),
+            tier: self.tier.and_then(|t| errors.check("/tier", t.parse::<Tier>())),
+            seats: self.seats.and_then(|s| errors.check("/seats", SeatCount::new(s))),
+            max_mau: self.max_mau.and_then(|m| errors.check("/max_mau", MauThreshold::new(m))),
+            license_expires_on: check_clearable(
+                &mut errors,
+                "/license_expires_on",
+                self.license_expires_on,
+                parse_date,
+            ),
+            status: self.status.and_then(|s| errors.check("/status", s.parse::<CustomerStatus>())),
         };
         errors.finish(Some(changes))
     }
@@ -210,18 +462,48 @@ fn write_error(error: CustomerWriteError) -> ApiError {
     }
 }
 
-impl Customer {
-    /// The JSON the audit log keeps of a customer.
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+/// The 409 for a limit that refused seats or a new customer.
+fn refused(refusal: Refusal, asked: i64) -> ApiError {
+    match refusal {
+        Refusal::OrganizationLimit { max_organizations } => ApiError::Conflict {
+            code: "organization_limit_reached",
+            detail: format!(
+                "Your MSP has reached its limit of {max_organizations} customer organizations; ask the platform \
+                 operator to raise it, or delete a customer you no longer serve."
+            ),
+        },
+        Refusal::SeatsUnavailable { available } => ApiError::Conflict {
+            code: "seats_unavailable",
+            detail: format!(
+                "Your seat pool has {available} seats available; this change needs {asked}. Lower another \
+                 customer's seats or request a pool expansion."
+            ),
+        },
     }
 }
 
-/// Lists the MSP's customers, oldest first.
+impl Customer {
+    /// The JSON the audit log keeps of a customer.
+    pub(crate) fn audit_state(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// `200 OK` with the customer and its `ETag`.
+    fn ok(self) -> HttpResponse {
+        HttpResponse::Ok().insert_header((header::ETAG, etag(self.version))).json(self)
+    }
+}
+
+/// Lists the MSP's customers, filtered and sorted.
+///
+/// Filters combine with AND. Sort with `sort` (`name`, `created`, `seats`,
+/// `license_expiry`; a leading `-` sorts descending; ties go by id). Pages
+/// hold 1-200 customers (default 50); follow `next_cursor` or the `Link`
+/// header, which keeps your filters and sort.
 #[utoipa::path(
     get, path = "/api/v1/customers", tag = "customers", operation_id = "listCustomers",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(PageParams),
+    params(CustomerListParams),
     responses(
         (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -234,26 +516,34 @@ impl Customer {
 pub async fn list_customers(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<PageParams>,
+    params: web::Query<CustomerListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ListCustomers)?.to_owned();
-    let (size, after) = params.read()?;
-    let rows =
-        db::run(&state.pool, move |conn| Ok(customers::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?))
-            .await?;
-    let mut page = cut_page(COLLECTION_PATH, size, rows, |c| &c.id);
+    let query = params.into_inner().read()?;
+    let page = list_page(&state, msp_id, query, COLLECTION_PATH).await?;
     let items = page.items.into_iter().map(Customer::from).collect();
-    Ok(page.response.json(CustomerPage { items, next_cursor: page.next_cursor }))
+    let mut response = page.response;
+    Ok(response.json(CustomerPage { items, next_cursor: page.next_cursor }))
 }
 
-/// Creates a customer.
+/// Creates a customer, in `onboarding`.
+///
+/// Refused with 409 when your MSP has its maximum number of customer
+/// organizations (`organization_limit_reached`), when the seats asked for
+/// exceed what your pool has left (`seats_unavailable`), or when a domain
+/// belongs to another customer (`domain_taken`).
 #[utoipa::path(
     post, path = "/api/v1/customers", tag = "customers", operation_id = "createCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
-    request_body = CreateCustomer,
+    request_body(content = CreateCustomer, example = json!({
+        "name": "Acme Dental", "domains": ["acme-dental.com"], "country": "DE", "timezone": "Europe/Berlin",
+        "language": "de-DE", "tier": "professional", "seats": 25, "billing_reference": "PSA-10442",
+        "sector": "Healthcare", "location": "Berlin", "license_expires_on": "2027-06-30"
+    })),
     responses(
         (status = 201, description = "Created.", body = Customer,
-            headers(("Location" = String, description = "URL of the new customer."))),
+            headers(("Location" = String, description = "URL of the new customer."),
+                    ("ETag" = String, description = "Version of the new customer."))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -274,7 +564,10 @@ pub async fn create_customer(
     let at = now();
     let created = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            let created = Customer::from(customers::insert(tx, &msp_id, &new, at)?);
+            let seats = new.seats.get();
+            seat_pool::claim_customer_slot(tx, &msp_id, seats)?.map_err(|refusal| refused(refusal, seats))?;
+            let created =
+                Customer::from(customers::insert(tx, &msp_id, &new, &caller.actor.label, at).map_err(write_error)?);
             let event = caller.audit_event(
                 &msp_id,
                 "customer.created",
@@ -287,21 +580,31 @@ pub async fn create_customer(
             persistence::audit::insert(tx, &event)?;
             Ok(created)
         })
-        .map_err(write_error)
     })
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
+        .insert_header((header::ETAG, etag(created.version)))
         .json(created))
 }
 
 /// Reads one customer.
+///
+/// The `ETag` header carries its version: send it back in `If-Match` when
+/// you change the customer, or in `If-None-Match` to get a 304 when nothing
+/// changed.
 #[utoipa::path(
     get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "getCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold; 304 when it is current."),
+    ),
     responses(
-        (status = 200, description = "The customer.", body = Customer),
+        (status = 200, description = "The customer.", body = Customer,
+            headers(("ETag" = String, description = "The customer's version."))),
+        (status = 304, description = "Not modified: the `ETag` you sent is current.",
+            headers(("ETag" = String, description = "The customer's version."))),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
@@ -311,27 +614,45 @@ pub async fn create_customer(
 pub async fn get_customer(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ReadCustomer(&id))?.to_owned();
     let found = db::run(&state.pool, move |conn| Ok(customers::find(conn, &msp_id, &id)?)).await?;
-    found.map(|c| HttpResponse::Ok().json(Customer::from(c))).ok_or(ApiError::NotFound)
+    let customer = Customer::from(found.ok_or(ApiError::NotFound)?);
+    if not_modified(&req, customer.version) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag(customer.version))).finish());
+    }
+    Ok(customer.ok())
 }
 
 /// Changes a customer.
+///
+/// Send `If-Match` with the `ETag` you read to make sure you change what you
+/// saw: a stale one is a 412 and nothing changes. Changing `seats` draws the
+/// difference from your pool in one atomic step: more than the pool has
+/// left is a 409 `seats_unavailable` that says how many are available; fewer
+/// seats than the customer's active users is a 409
+/// `seats_below_active_users`. A `status` the lifecycle does not allow is a
+/// 409 `invalid_status_transition`.
 #[utoipa::path(
     patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
-    request_body = UpdateCustomer,
+    params(
+        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; 412 when the customer changed since."),
+    ),
+    request_body(content = UpdateCustomer, example = json!({"seats": 30, "status": "live"})),
     responses(
-        (status = 200, description = "The changed customer.", body = Customer),
+        (status = 200, description = "The changed customer.", body = Customer,
+            headers(("ETag" = String, description = "The customer's new version."))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = UnprocessableEntity),
@@ -341,22 +662,34 @@ pub async fn get_customer(
 pub async fn update_customer(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let changes = body.0.into_domain()?;
+    let precondition = Precondition::from_request(&req);
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
         if changes.is_empty() {
-            return Ok(customers::find(conn, &msp_id, &id)?.map(Customer::from));
+            // `{}` changes nothing and bumps no version.
+            return customers::find(conn, &msp_id, &id)?.map(Customer::from).ok_or(ApiError::NotFound);
         }
         write_transaction(conn, |tx| {
-            let Some(before) = customers::find(tx, &msp_id, &id)?.map(Customer::from) else { return Ok(None) };
-            let Some(after) = customers::update(tx, &msp_id, &id, &changes, at)?.map(Customer::from) else {
-                return Ok(None);
+            let current = match customers::lock(tx, &msp_id, &id, precondition.versions(), at)? {
+                Locked::Customer(current) => current,
+                Locked::Stale { current_version } => return Err(stale(current_version)),
+                Locked::NotFound => return Err(ApiError::NotFound),
             };
+            let before = Customer::from(current.clone());
+            check_status_change(&current, &changes)?;
+            if let Some(seats) = changes.seats {
+                change_seats(tx, &msp_id, &current, seats)?;
+            }
+            let after = Customer::from(
+                customers::apply(tx, &msp_id, &current, &changes, &caller.actor.label, at).map_err(write_error)?,
+            );
             let event = caller.audit_event(
                 &msp_id,
                 "customer.updated",
@@ -367,45 +700,97 @@ pub async fn update_customer(
                 at,
             );
             persistence::audit::insert(tx, &event)?;
-            Ok(Some(after))
+            Ok(after)
         })
-        .map_err(write_error)
     })
     .await?;
-    updated.map(|c| HttpResponse::Ok().json(c)).ok_or(ApiError::NotFound)
+    Ok(updated.ok())
 }
 
-/// Deletes a customer.
+fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> Result<(), ApiError> {
+    let Some(to) = changes.status else { return Ok(()) };
+    let from: CustomerStatus = current.status.parse().map_err(ApiError::internal)?;
+    from.change_to(to)
+        .map(|_| ())
+        .map_err(|refusal| ApiError::Conflict { code: "invalid_status_transition", detail: format!("{refusal}.") })
+}
+
+/// Moves a locked customer's seats to `to`, drawing the difference from the
+/// pool (or returning it) in one conditional statement.
+fn change_seats(
+    tx: &mut persistence::DbConnection,
+    msp_id: &str,
+    current: &CustomerRecord,
+    to: SeatCount,
+) -> Result<(), ApiError> {
+    let from = SeatCount::new(current.seats).map_err(ApiError::internal)?;
+    if from == to {
+        return Ok(());
+    }
+    let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
+    let active_users = active.get(&current.id).copied().unwrap_or(0);
+    let change = SeatChange::check(from, to, active_users)
+        .map_err(|refusal| ApiError::Conflict { code: "seats_below_active_users", detail: format!("{refusal}.") })?;
+    seat_pool::draw(tx, msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))
+}
+
+/// Deletes a customer; its seats return to your pool.
+///
+/// `If-Match` is honoured as on `PATCH`.
 #[utoipa::path(
     delete, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "deleteCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; 412 when the customer changed since."),
+    ),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
         (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_customer(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::DeleteCustomer(&id))?.to_owned();
+    let precondition = Precondition::from_request(&req);
     let at = now();
-    let deleted = db::run(&state.pool, move |conn| {
-        Ok(write_transaction(conn, |tx| {
-            let Some(before) = customers::find(tx, &msp_id, &id)?.map(Customer::from) else { return Ok(false) };
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let current = match customers::lock(tx, &msp_id, &id, precondition.versions(), at)? {
+                Locked::Customer(current) => current,
+                Locked::Stale { current_version } => return Err(stale(current_version)),
+                Locked::NotFound => return Err(ApiError::NotFound),
+            };
             customers::delete(tx, &msp_id, &id)?;
+            seat_pool::release_customer_slot(tx, &msp_id, current.seats)?;
+            let before = Customer::from(current);
             let event =
                 caller.audit_event(&msp_id, "customer.deleted", "customer", &id, Some(&before.audit_state()), None, at);
             persistence::audit::insert(tx, &event)?;
-            Ok::<_, persistence::StoreError>(true)
-        })?)
+            Ok(())
+        })
     })
     .await?;
-    if deleted { Ok(HttpResponse::NoContent().finish()) } else { Err(ApiError::NotFound) }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Accepts only the orders the domain knows, for the list parameters.
+pub(crate) fn parse_order(raw: Option<&str>) -> Result<CustomerOrder, ApiError> {
+    raw.map_or(Ok(CustomerOrder::default()), |text| {
+        CustomerOrder::parse(text.trim()).map_err(|_| {
+            ApiError::InvalidParameters(vec![InvalidField::parameter(
+                "sort",
+                format!("must be one of: {}", CustomerOrder::spellings().join(", ")),
+            )])
+        })
+    })
 }

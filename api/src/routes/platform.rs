@@ -10,7 +10,7 @@ use domain::email::EmailAddress;
 use domain::msps::{MspLimits, MspName};
 use persistence::StoreError;
 use persistence::admins::NewAdmin;
-use persistence::msps::MspRecord;
+use persistence::msps::{LimitsUpdate, MspRecord};
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -328,6 +328,9 @@ pub async fn get_msp(
 }
 
 /// Replaces an MSP's limits.
+///
+/// The seat pool total may not go below the seats already allocated to the
+/// MSP's customers (409 `seat_pool_below_allocated`).
 #[utoipa::path(
     patch, path = "/api/v1/platform/msps/{id}", tag = "platform", operation_id = "updateMsp",
     security(("bearer_auth" = [])),
@@ -339,6 +342,7 @@ pub async fn get_msp(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = UnprocessableEntity),
@@ -360,8 +364,18 @@ pub async fn update_msp(
     let msp = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
             let Some(before) = persistence::msps::find(tx, &id)?.map(Msp::from) else { return Err(ApiError::NotFound) };
-            let Some(after) = persistence::msps::update_limits(tx, &id, &limits, at)?.map(Msp::from) else {
-                return Err(ApiError::NotFound);
+            let after = match persistence::msps::update_limits(tx, &id, &limits, at)? {
+                LimitsUpdate::Updated(record) => Msp::from(record),
+                LimitsUpdate::NotFound => return Err(ApiError::NotFound),
+                LimitsUpdate::BelowAllocated { allocated } => {
+                    return Err(ApiError::Conflict {
+                        code: "seat_pool_below_allocated",
+                        detail: format!(
+                            "The MSP has {allocated} seats allocated to customers; the seat pool total cannot be \
+                             lower. Lower customers' seats first."
+                        ),
+                    });
+                }
             };
             let event = caller.audit_event(
                 &id,
