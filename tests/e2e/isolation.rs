@@ -19,7 +19,8 @@
 //!
 //! Order matters only for destructive operations: per operation the refused
 //! callers go first, then the allowed ones; `logout` (with fresh tokens) and
-//! the deletes run last, `deleteAdmin` very last.
+//! the deletes run last, `deleteCustomer` after the other deletes and
+//! `deleteAdmin` very last.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -146,6 +147,26 @@ const RULES: &[(&str, Access)] = &[
     ("getApiKey",            msp(OfA, true,  true,  Session::Forbidden)),
     ("revokeApiKey",         msp(OfA, true,  false, Session::Forbidden)),
     ("listAuditEvents",      msp(Own, true,  true,  Session::Forbidden)),
+    ("exportCustomers",      msp(Own, true,  true,  Session::Forbidden)),
+    ("listCustomerGroupsOfCustomer", msp(OfA, true, true, Session::Hidden)),
+    ("listTiers",            msp(Own, true,  true,  Session::Forbidden)),
+    ("listCustomerGroups",   msp(Own, true,  true,  Session::Forbidden)),
+    ("createCustomerGroup",  msp(Own, true,  false, Session::Forbidden)),
+    ("getCustomerGroup",     msp(OfA, true,  true,  Session::Forbidden)),
+    ("updateCustomerGroup",  msp(OfA, true,  false, Session::Forbidden)),
+    ("deleteCustomerGroup",  msp(OfA, true,  false, Session::Forbidden)),
+    ("listGroupCustomers",   msp(OfA, true,  true,  Session::Forbidden)),
+    ("addGroupCustomer",     msp(OfA, true,  false, Session::Forbidden)),
+    ("removeGroupCustomer",  msp(OfA, true,  false, Session::Forbidden)),
+    ("getSeatPool",          msp(Own, true,  true,  Session::Forbidden)),
+    ("updateSeatPool",       msp(Own, false, false, Session::Forbidden)), // needs purchase_licenses
+    ("listSeatAllocations",  msp(Own, true,  true,  Session::Forbidden)),
+    ("listExpiringLicenses", msp(Own, true,  true,  Session::Forbidden)),
+    ("createSeatExpansionRequest", msp(Own, false, false, Session::Forbidden)), // needs purchase_licenses
+    ("listSeatExpansionRequests",  msp(Own, true,  true,  Session::Forbidden)),
+    ("listAllSeatExpansionRequests", Access::Platform),
+    ("approveSeatExpansionRequest",  Access::Platform),
+    ("rejectSeatExpansionRequest",   Access::Platform),
     ("listMsps",             Access::Platform),
     ("createMsp",            Access::Platform),
     ("getMsp",               Access::Platform),
@@ -200,7 +221,9 @@ impl Operation {
     /// Destructive operations run last, deleting an admin very last.
     fn phase(&self) -> u8 {
         match (self.id.as_str(), self.method.as_str()) {
-            ("deleteAdmin", _) => 3,
+            ("deleteAdmin", _) => 4,
+            // After the operations on c1's group memberships.
+            ("deleteCustomer", _) => 3,
             (_, "delete") => 2,
             ("logout", _) => 1,
             _ => 0,
@@ -260,6 +283,10 @@ struct Targets {
     key: String,
     spare_key: String,
     msp: String,
+    group: String,
+    spare_group: String,
+    request_to_approve: String,
+    request_to_reject: String,
 }
 
 fn fill_path(operation: &Operation, targets: &Targets) -> String {
@@ -268,7 +295,18 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
         return template.to_owned();
     }
     let id = match (template, operation.id.as_str()) {
-        ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions", _) => &targets.customer,
+        ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions" | "/api/v1/customers/{id}/groups", _) => {
+            &targets.customer
+        }
+        ("/api/v1/customer-groups/{id}", "deleteCustomerGroup") => &targets.spare_group,
+        (
+            "/api/v1/customer-groups/{id}"
+            | "/api/v1/customer-groups/{id}/customers"
+            | "/api/v1/customer-groups/{id}/customers/{customer_id}",
+            _,
+        ) => &targets.group,
+        ("/api/v1/platform/seat-expansion-requests/{id}/approve", _) => &targets.request_to_approve,
+        ("/api/v1/platform/seat-expansion-requests/{id}/reject", _) => &targets.request_to_reject,
         ("/api/v1/admins/{id}", "deleteAdmin") => &targets.spare_admin,
         ("/api/v1/admins/{id}", _) => &targets.admin,
         ("/api/v1/api-keys/{id}", "revokeApiKey") => &targets.spare_key,
@@ -276,7 +314,7 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
         ("/api/v1/platform/msps/{id}", _) => &targets.msp,
         _ => panic!("{}: no fixture fills the parameters of {template}; extend fill_path", operation.id),
     };
-    template.replace("{id}", id)
+    template.replace("{id}", id).replace("{customer_id}", &targets.customer)
 }
 
 fn limits() -> Value {
@@ -310,6 +348,11 @@ fn body_for(operation: &str, n: usize) -> Value {
             json!({ "name": format!("New MSP {n}"), "owner_email": format!("o{n}@new.example"), "limits": limits() })
         }
         "updateMsp" => json!({ "limits": limits() }),
+        "createCustomerGroup" => json!({ "name": format!("Matrix group {n}"), "kind": "custom" }),
+        "updateCustomerGroup" => json!({ "description": format!("changed {n}") }),
+        "updateSeatPool" => json!({ "warning_threshold_percent": 80 }),
+        "createSeatExpansionRequest" => json!({ "seats": 10, "reason": format!("matrix {n}") }),
+        "approveSeatExpansionRequest" | "rejectSeatExpansionRequest" => json!({ "note": format!("matrix {n}") }),
         other => panic!("{other} takes a request body but the matrix has none for it: add one to body_for"),
     }
 }
@@ -348,6 +391,20 @@ async fn customer_session(app: &TestApp, owner: &Tenant, customer_id: &str) -> S
     text(&response.json::<Value>().await.unwrap()["access_token"])
 }
 
+async fn create_group(app: &TestApp, owner: &Tenant, name: &str) -> Value {
+    let body = json!({ "name": name, "kind": "custom" });
+    let response = app.post("/api/v1/customer-groups", Some(&owner.token), &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "creating group {name}");
+    response.json().await.unwrap()
+}
+
+async fn request_seats(app: &TestApp, owner: &Tenant) -> Value {
+    let body = json!({ "seats": 5 });
+    let response = app.post("/api/v1/license/pool/expansion-requests", Some(&owner.token), &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "requesting seats");
+    response.json().await.unwrap()
+}
+
 async fn access_token(app: &TestApp, email: &str) -> String {
     text(&app.login(email, PASSWORD).await["access_token"])
 }
@@ -382,6 +439,10 @@ async fn build_world(app: &TestApp) -> World {
     let key = create_key(app, &a, "read key").await;
     let spare_key = create_key(app, &a, "spare key").await;
     let c2_id = text(&c2["id"]);
+    let group = create_group(app, &a, "Alpha group").await;
+    let spare_group = create_group(app, &a, "Alpha spare group").await;
+    let to_approve = request_seats(app, &a).await;
+    let to_reject = request_seats(app, &a).await;
 
     app.with_db(|conn| {
         api::bootstrap::bootstrap_operator(conn, OPERATOR_EMAIL, Some(PASSWORD.to_owned()), api::state::now()).unwrap()
@@ -435,6 +496,8 @@ async fn build_world(app: &TestApp) -> World {
         markers.extend([text(&customer["id"]), text(&customer["name"])]);
         markers.extend(customer["domains"].as_array().unwrap().iter().map(text));
     }
+    markers.extend(["Alpha group".to_owned(), text(&group["id"]), text(&spare_group["id"])]);
+    markers.extend([text(&to_approve["id"]), text(&to_reject["id"])]);
     for key in [&key, &spare_key] {
         markers.extend([text(&key["id"]), text(&key["prefix"]), text(&key["secret"])]);
     }
@@ -445,6 +508,10 @@ async fn build_world(app: &TestApp) -> World {
         key: text(&key["id"]),
         spare_key: text(&spare_key["id"]),
         msp: a.msp_id,
+        group: text(&group["id"]),
+        spare_group: text(&spare_group["id"]),
+        request_to_approve: text(&to_approve["id"]),
+        request_to_reject: text(&to_reject["id"]),
     };
     World { tokens, logout_tokens, targets, markers }
 }

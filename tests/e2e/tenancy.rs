@@ -17,8 +17,10 @@ on_both_backends! {
         let b_list: Value = app.get("/api/v1/customers", Some(&b.token)).await.json().await.unwrap();
         assert_eq!(b_list["items"], json!([]));
 
-        // A cursor made from A's customer id shows B nothing of A either.
-        let cursor = api::pagination::encode_cursor("00000000-0000-7000-8000-000000000000");
+        // A cursor of A's list shows B nothing of A either.
+        app.create_customer(&a, "A's second customer", &["a-second.example"]).await;
+        let a_page: Value = app.get("/api/v1/customers?limit=1", Some(&a.token)).await.json().await.unwrap();
+        let cursor = a_page["next_cursor"].as_str().expect("A has a second page").to_owned();
         let b_page: Value = app.get(&format!("/api/v1/customers?cursor={cursor}"), Some(&b.token)).await.json().await.unwrap();
         assert_eq!(b_page["items"], json!([]));
 

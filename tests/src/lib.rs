@@ -64,6 +64,8 @@ pub struct TestApp {
     pub pool: DbPool,
     /// Which backend this is.
     pub backend: Backend,
+    /// The server's database, for a second server on it.
+    pub database_url: String,
     // Dropped last: the database outlives the pool above.
     _database: TestDatabase,
 }
@@ -141,6 +143,10 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         login_policy: domain::login_protection::LoginPolicy::default(),
     };
     configure(&mut settings);
+    let database_url = match &settings.database_url {
+        DatabaseUrl::Sqlite(path) => path.display().to_string(),
+        DatabaseUrl::Postgres(url) => url.clone(),
+    };
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let pool = app.pool();
@@ -150,7 +156,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    Some(TestApp { address, client, pool, backend, _database: database })
+    Some(TestApp { address, client, pool, backend, database_url, _database: database })
 }
 
 /// An MSP with a signed-in owner.
@@ -168,7 +174,49 @@ pub struct Tenant {
     pub refresh_token: String,
 }
 
+/// Another server process on a [`TestApp`]'s database (see
+/// `bin/portal_node.rs`); killed when dropped.
+pub struct ServerProcess {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl TestApp {
+    /// Starts a second server, in its own OS process, on this server's
+    /// database. `binary` is `env!("CARGO_BIN_EXE_portal-node")`, which only
+    /// the test targets know.
+    pub async fn spawn_process(&self, binary: &str) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .env("DATABASE_URL", &self.database_url)
+            .env("JWT_SECRET", std::str::from_utf8(TEST_JWT_SECRET).unwrap())
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("HTTP_WORKERS", "2")
+            .env("DATABASE_POOL_SIZE", "4")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("portal-node starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        })
+        .await
+        .expect("join")
+        .expect("portal-node prints its address");
+        let address = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("portal-node said {line:?}"));
+        ServerProcess { address: address.to_owned(), child }
+    }
+
     /// Absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)

@@ -1,0 +1,38 @@
+//! A second API server process for the end-to-end tests: the same
+//! `Application` as `msp-portal serve`, configured from the environment
+//! (`DATABASE_URL`, `JWT_SECRET`, `BIND_ADDR`…), which prints the address it
+//! listens on as its first line of output. Tests start it next to their
+//! in-process server to prove that invariants hold across processes sharing
+//! one database.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use api::config::Settings;
+use api::startup::Application;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "portal-node: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "portal-node: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout();
+    if writeln!(stdout, "listening on http://{}", app.local_addr()).and_then(|()| stdout.flush()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
