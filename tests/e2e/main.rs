@@ -9,6 +9,8 @@ mod contract;
 mod customers;
 mod http_errors;
 mod isolation;
+mod portfolio;
 mod probes;
 mod schema;
+mod seats;
 mod tenancy;
