@@ -86,9 +86,13 @@ pub struct CustomerGroupPage {
 pub struct CreateCustomerGroup {
     #[schema(schema_with = group_name_schema)]
     pub name: String,
-    /// Free text, up to 1000 characters (default empty).
-    #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(max_length = 1000, example = "Customers in the dental sector")]
+    /// Free text, up to 1000 characters (default, or `null`: empty).
+    #[serde(default)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "Customers in the dental sector"
+    )]
     pub description: Option<String>,
     #[schema(schema_with = kind_schema)]
     pub kind: String,
@@ -101,10 +105,10 @@ pub struct UpdateCustomerGroup {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(schema_with = group_name_schema)]
     pub name: Option<String>,
-    /// Free text, up to 1000 characters.
-    #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(max_length = 1000)]
-    pub description: Option<String>,
+    /// Free text, up to 1000 characters; `null` empties it.
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(schema_with = kind_schema)]
     pub kind: Option<String>,
@@ -280,7 +284,9 @@ pub async fn update_customer_group(
     let body = body.0;
     let mut errors = FieldErrors::default();
     let name = body.name.and_then(|n| errors.check("/name", GroupName::parse(&n)));
-    let description = body.description.and_then(|d| errors.check("/description", GroupDescription::parse(&d)));
+    let description = body
+        .description
+        .and_then(|d| errors.check("/description", GroupDescription::parse(d.as_deref().unwrap_or_default())));
     let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
     errors.finish(Some(()))?;
     let at = now();

@@ -96,19 +96,36 @@ fn non_empty(value: Option<String>) -> Option<String> {
 impl CustomerListParams {
     /// Checks every parameter; the first invalid one is a 400.
     pub fn read(self) -> Result<CustomerQuery, ApiError> {
-        let status = non_empty(self.status.clone())
+        let status = self
+            .status
+            .as_deref()
+            .map(str::trim)
             .map(|s| s.parse::<CustomerStatus>().map(|s| s.as_str().to_owned()).map_err(|e| invalid("status", e)))
             .transpose()?;
-        let tier = non_empty(self.tier.clone())
+        let tier = self
+            .tier
+            .as_deref()
+            .map(str::trim)
             .map(|t| t.parse::<Tier>().map(|t| t.as_str().to_owned()).map_err(|e| invalid("tier", e)))
             .transpose()?;
-        let group_id = non_empty(self.group_id.clone())
-            .map(|g| uuid::Uuid::parse_str(&g).map(|_| g).map_err(|_| invalid("group_id", "must be a group id")))
+        let group_id = self
+            .group_id
+            .as_deref()
+            .map(str::trim)
+            .map(|g| {
+                uuid::Uuid::parse_str(g).map(|_| g.to_owned()).map_err(|_| invalid("group_id", "must be a group id"))
+            })
             .transpose()?;
-        let country = non_empty(self.country.clone())
-            .map(|c| CountryCode::parse(&c).map(|c| c.as_str().to_owned()).map_err(|e| invalid("country", e)))
+        let country = self
+            .country
+            .as_deref()
+            .map(str::trim)
+            .map(|c| CountryCode::parse(c).map(|c| c.as_str().to_owned()).map_err(|e| invalid("country", e)))
             .transpose()?;
-        let license_expires_before = non_empty(self.license_expires_before.clone())
+        // A date is never empty: `?license_expires_before=` is a mistake, not "no filter".
+        let license_expires_before = self
+            .license_expires_before
+            .clone()
             .map(|d| parse_date(&d).map_err(|e| invalid("license_expires_before", e)))
             .transpose()?;
         let order = crate::routes::customers::parse_order(self.sort.as_deref())?;

@@ -256,6 +256,8 @@ fn timezone_schema() -> ObjectBuilder {
         .schema_type(Type::String)
         .description(Some("IANA time zone name, as spelled in the tz database."))
         .min_length(Some(1))
+        .max_length(Some(64))
+        .pattern(Some("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"))
         .examples(["Europe/Berlin"])
 }
 
@@ -264,6 +266,7 @@ fn language_schema() -> ObjectBuilder {
         .schema_type(Type::String)
         .description(Some("BCP 47 language tag, well-formed and registered; stored in canonical case."))
         .min_length(Some(2))
+        .pattern(Some("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"))
         .max_length(Some(Language::MAX_LEN))
         .examples(["de-DE"])
 }

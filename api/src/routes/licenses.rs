@@ -422,8 +422,8 @@ pub struct CreateSeatExpansionRequest {
     #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 1, maximum = 1_000_000, example = 100)]
     pub seats: i64,
-    /// Why, for the operator (up to 1000 characters).
-    #[serde(default, deserialize_with = "crate::json::present")]
+    /// Why, for the operator (up to 1000 characters; `null` for none).
+    #[serde(default)]
     #[validate(length(max = 1000))]
     #[schema(max_length = 1000, example = "Three new customers signing next month")]
     pub reason: Option<String>,
@@ -580,8 +580,8 @@ pub async fn list_all_seat_expansion_requests(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideSeatExpansion {
-    /// A note for the MSP (up to 1000 characters).
-    #[serde(default, deserialize_with = "crate::json::present")]
+    /// A note for the MSP (up to 1000 characters; `null` for none).
+    #[serde(default)]
     #[validate(length(max = 1000))]
     #[schema(max_length = 1000, example = "Approved for the Q1 rollout")]
     pub note: Option<String>,
