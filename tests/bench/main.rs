@@ -1,6 +1,7 @@
 //! `make bench`: throughput and latency of the main routes, on SQLite and
 //! PostgreSQL, against a real server (release build, 2 HTTP workers) over a
-//! fresh database seeded with one MSP and 1,000 customers.
+//! fresh database seeded with one MSP and 10,000 customers (a tenth of them
+//! in the Healthcare sector, seats 0-19).
 //!
 //! Settings: `BENCH_SECONDS` (per scenario, default 5), `BENCH_CONCURRENCY`
 //! (client tasks, default 32). Traffic goes to 127.0.0.1 only, and every
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use e2e_tests::{Backend, PASSWORD, Tenant, TestApp, spawn_app_with};
 use serde_json::json;
 
-const SEEDED_CUSTOMERS: usize = 1_000;
+const SEEDED_CUSTOMERS: usize = 10_000;
 
 /// One measured request.
 struct Sample {
@@ -124,7 +125,11 @@ async fn seed(app: &Arc<TestApp>, tenant: &Tenant) -> Vec<String> {
                     if i >= SEEDED_CUSTOMERS {
                         return ids;
                     }
-                    let body = json!({ "name": format!("Customer {i}"), "domains": [format!("c{i}.bench.example")], "country": "DE" });
+                    let sector = if i % 10 == 0 { "Healthcare" } else { "Retail" };
+                    let body = json!({
+                        "name": format!("Customer {i}"), "domains": [format!("c{i}.bench.example")], "country": "DE",
+                        "sector": sector, "seats": i % 20, "tier": if i % 3 == 0 { "professional" } else { "starter" }
+                    });
                     let response = app.post("/api/v1/customers", Some(&token), &body).await;
                     assert_eq!(response.status(), reqwest::StatusCode::CREATED, "seeding");
                     let created: serde_json::Value = response.json().await.unwrap();
@@ -152,6 +157,15 @@ async fn bench(backend: Backend, label: &str, seconds: u64, concurrency: usize) 
     };
     let app = Arc::new(app);
     let tenant = app.tenant("Bench MSP").await;
+    let (msp_id, limits) = (
+        tenant.msp_id.clone(),
+        domain::msps::MspLimits {
+            max_organizations: domain::msps::MspLimits::MAX_VALUE,
+            seat_pool_total: 1_000_000,
+            ..domain::msps::MspLimits::starter()
+        },
+    );
+    app.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap()).await;
     let seeding = Instant::now();
     let ids = Arc::new(seed(&app, &tenant).await);
     println!("\n{label}: seeded {} customers in {:.1} s", ids.len(), seeding.elapsed().as_secs_f64());
@@ -171,6 +185,31 @@ async fn bench(backend: Backend, label: &str, seconds: u64, concurrency: usize) 
     reports.push(
         load("GET /api/v1/customers?limit=50", concurrency, duration, move |_| {
             timed(a.client.get(a.url("/api/v1/customers?limit=50")).bearer_auth(&t), reqwest::StatusCode::OK)
+        })
+        .await,
+    );
+    let (a, t) = (Arc::clone(&app), token.clone());
+    reports.push(
+        load("GET /customers?sector=&sort=name", concurrency, duration, move |_| {
+            let path = "/api/v1/customers?limit=50&sector=Healthcare&sort=name";
+            timed(a.client.get(a.url(path)).bearer_auth(&t), reqwest::StatusCode::OK)
+        })
+        .await,
+    );
+    let (a, t) = (Arc::clone(&app), token.clone());
+    reports.push(
+        load("GET /customers?q=customer 12", concurrency, duration, move |_| {
+            timed(
+                a.client.get(a.url("/api/v1/customers?limit=50&q=customer%2012")).bearer_auth(&t),
+                reqwest::StatusCode::OK,
+            )
+        })
+        .await,
+    );
+    let (a, t) = (Arc::clone(&app), token.clone());
+    reports.push(
+        load("GET /api/v1/license/pool", concurrency, duration, move |_| {
+            timed(a.client.get(a.url("/api/v1/license/pool")).bearer_auth(&t), reqwest::StatusCode::OK)
         })
         .await,
     );

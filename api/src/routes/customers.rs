@@ -567,8 +567,6 @@ pub async fn create_customer(
     let at = now();
     let created = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            let seats = new.seats.get();
-            seat_pool::claim_customer_slot(tx, &msp_id, seats)?.map_err(|refusal| refused(refusal, seats))?;
             let created =
                 Customer::from(customers::insert(tx, &msp_id, &new, &caller.actor.label, at).map_err(write_error)?);
             let event = caller.audit_event(
@@ -581,6 +579,10 @@ pub async fn create_customer(
                 at,
             );
             persistence::audit::insert(tx, &event)?;
+            // Last, so that the MSP's row — which every creation and seat
+            // change of the MSP waits for — stays locked only until commit.
+            let seats = new.seats.get();
+            seat_pool::claim_customer_slot(tx, &msp_id, seats)?.map_err(|refusal| refused(refusal, seats))?;
             Ok(created)
         })
     })
@@ -687,9 +689,7 @@ pub async fn update_customer(
             };
             let before = Customer::from(current.clone());
             check_status_change(&current, &changes)?;
-            if let Some(seats) = changes.seats {
-                change_seats(tx, &msp_id, &current, seats)?;
-            }
+            let seat_change = changes.seats.map(|to| check_seat_change(tx, &msp_id, &current, to)).transpose()?;
             let after = Customer::from(
                 customers::apply(tx, &msp_id, &current, &changes, &caller.actor.label, at).map_err(write_error)?,
             );
@@ -703,6 +703,10 @@ pub async fn update_customer(
                 at,
             );
             persistence::audit::insert(tx, &event)?;
+            // Last, so that the MSP's row stays locked only until commit.
+            if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
+                seat_pool::draw(tx, &msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
+            }
             Ok(after)
         })
     })
@@ -718,23 +722,23 @@ fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> R
         .map_err(|refusal| ApiError::Conflict { code: "invalid_status_transition", detail: format!("{refusal}.") })
 }
 
-/// Moves a locked customer's seats to `to`, drawing the difference from the
-/// pool (or returning it) in one conditional statement.
-fn change_seats(
+/// Checks a change of a locked customer's seats to `to` against its active
+/// users; the pool is asked afterwards, in one conditional statement.
+fn check_seat_change(
     tx: &mut persistence::DbConnection,
     msp_id: &str,
     current: &CustomerRecord,
     to: SeatCount,
-) -> Result<(), ApiError> {
+) -> Result<SeatChange, ApiError> {
     let from = SeatCount::new(current.seats).map_err(ApiError::internal)?;
-    if from == to {
-        return Ok(());
-    }
-    let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
-    let active_users = active.get(&current.id).copied().unwrap_or(0);
-    let change = SeatChange::check(from, to, active_users)
-        .map_err(|refusal| ApiError::Conflict { code: "seats_below_active_users", detail: format!("{refusal}.") })?;
-    seat_pool::draw(tx, msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))
+    let active_users = if to < from {
+        let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
+        active.get(&current.id).copied().unwrap_or(0)
+    } else {
+        0
+    };
+    SeatChange::check(from, to, active_users)
+        .map_err(|refusal| ApiError::Conflict { code: "seats_below_active_users", detail: format!("{refusal}.") })
 }
 
 /// Deletes a customer; its seats return to your pool.
