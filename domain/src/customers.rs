@@ -291,7 +291,7 @@ spelled_enum! {
         Live => "live",
         /// Service paused (e.g. unpaid); can go live again.
         Suspended => "suspended",
-        /// Finished with; kept for the record, changes no more.
+        /// Finished with, kept for the record; it can never go live again.
         Archived => "archived",
     }
 }
