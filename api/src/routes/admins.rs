@@ -418,7 +418,7 @@ pub async fn get_admin(
     patch, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "updateAdmin",
     security(("bearer_auth" = [])),
     params(("id" = uuid::Uuid, Path, description = "Admin id.")),
-    request_body = UpdateAdmin,
+    request_body(content = UpdateAdmin, example = json!({"role": "standard", "permissions": ["create_organizations"], "disabled": false})),
     responses(
         (status = 200, description = "The changed admin.", body = Admin),
         (status = 400, response = BadRequest),

@@ -212,7 +212,7 @@ impl ListAuditEventsParams {
         (status = 200, description = "A page of events (JSON), or every matching event (`format=csv`).",
             content(
                 (AuditEventPage = "application/json"),
-                (String = "text/csv"),
+                (String = "text/csv", example = "id,occurred_at,actor_type,actor_id,actor_label,impersonated_customer_id,action,target_type,target_id,before,after,request_id,client_addr\r\n0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e90,2026-11-24T09:00:00.000000Z,admin,0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e11,owner@northwind.example,,customer.created,customer,0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81,,\"{\"\"name\"\":\"\"Acme Dental\"\"}\",5b0c…,127.0.0.1\r\n"),
             ),
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one (JSON only)."))),
         (status = 400, response = BadRequest),

@@ -214,7 +214,7 @@ enum RefreshOutcome {
 /// leaked.
 #[utoipa::path(
     post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refresh",
-    request_body = RefreshRequest,
+    request_body(content = RefreshRequest, example = json!({"refresh_token": "kq3J0c4v…"})),
     responses(
         (status = 200, description = "New tokens; the old refresh token is spent.", body = TokenResponse),
         (status = 400, response = BadRequest),
