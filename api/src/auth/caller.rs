@@ -116,9 +116,26 @@ impl Caller {
         domain::access::authorize(&self.principal, Action::OperatePlatform).map_err(ApiError::from)
     }
 
-    /// An audit event of this caller's change.
+    /// Writes the audit event of this caller's change, in the transaction
+    /// `tx` of the change itself.
     #[allow(clippy::too_many_arguments)]
-    pub fn audit_event(
+    pub fn record(
+        &self,
+        tx: &mut persistence::DbConnection,
+        msp_id: &str,
+        action: &str,
+        target_type: &str,
+        target_id: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+        at: DateTime<Utc>,
+    ) -> Result<(), persistence::StoreError> {
+        let event = self.audit_event(msp_id, action, target_type, target_id, before, after, at);
+        persistence::audit::insert(tx, &event)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn audit_event(
         &self,
         msp_id: &str,
         action: &str,
@@ -312,4 +329,10 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
             "malformed Authorization header",
         )),
     }
+}
+
+/// The JSON the audit log keeps of a resource (`before` / `after`): its API
+/// representation.
+pub fn audit_state<T: serde::Serialize>(resource: &T) -> serde_json::Value {
+    serde_json::to_value(resource).unwrap_or_default()
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{Caller, refresh_tokens};
+use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{
@@ -156,12 +156,6 @@ impl TryFrom<AdminRecord> for Admin {
             updated_at: record.updated_at.and_utc(),
             disabled_at: record.disabled_at.map(|t| t.and_utc()),
         })
-    }
-}
-
-impl Admin {
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -330,9 +324,7 @@ pub async fn create_admin(
             let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
             invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
             let admin = Admin::try_from(record)?;
-            let event =
-                caller.audit_event(&msp_id, "admin.created", "admin", &admin.id, None, Some(&admin.audit_state()), at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, &msp_id, "admin.created", "admin", &admin.id, None, Some(&audit_state(&admin)), at)?;
             Ok(admin)
         })
     })
@@ -466,17 +458,17 @@ pub async fn update_admin(
             if before.active && !after.active {
                 persistence::sessions::revoke_all_for_admin(tx, &msp_id, &id, at)?;
             }
-            let (before_json, after_json) = (Admin::try_from(current)?.audit_state(), Admin::try_from(record.clone())?);
-            let event = caller.audit_event(
+            let (before_json, after_json) = (audit_state(&Admin::try_from(current)?), Admin::try_from(record.clone())?);
+            caller.record(
+                tx,
                 &msp_id,
                 "admin.updated",
                 "admin",
                 &id,
                 Some(&before_json),
-                Some(&after_json.audit_state()),
+                Some(&audit_state(&after_json)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(after_json)
         })
     })
@@ -514,9 +506,8 @@ pub async fn delete_admin(
             let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
             domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
             persistence::admins::delete(tx, &msp_id, &id)?;
-            let before = Admin::try_from(current)?.audit_state();
-            let event = caller.audit_event(&msp_id, "admin.deleted", "admin", &id, Some(&before), None, at);
-            persistence::audit::insert(tx, &event)?;
+            let before = audit_state(&Admin::try_from(current)?);
+            caller.record(tx, &msp_id, "admin.deleted", "admin", &id, Some(&before), None, at)?;
             Ok(())
         })
     })

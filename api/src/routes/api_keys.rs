@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{Caller, api_key_secrets};
+use crate::auth::{Caller, api_key_secrets, audit_state};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
@@ -209,12 +209,11 @@ pub async fn create_api_key(
         revoked_at: None,
     };
     let key = ApiKey::from(record.clone());
-    let audited = serde_json::to_value(&key).unwrap_or_default();
+    let audited = audit_state(&key);
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
             persistence::api_keys::insert(tx, &record)?;
-            let event = caller.audit_event(&msp_id, "api_key.created", "api_key", &record.id, None, Some(&audited), at);
-            persistence::audit::insert(tx, &event)
+            caller.record(tx, &msp_id, "api_key.created", "api_key", &record.id, None, Some(&audited), at)
         })
         .map_err(ApiError::from)
     })
@@ -279,9 +278,7 @@ pub async fn revoke_api_key(
             if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
                 return Err(ApiError::NotFound);
             }
-            let before = serde_json::to_value(&before).ok();
-            let event = caller.audit_event(&msp_id, "api_key.revoked", "api_key", &id, before.as_ref(), None, at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, &msp_id, "api_key.revoked", "api_key", &id, Some(&audit_state(&before)), None, at)?;
             Ok(())
         })
     })

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
@@ -62,12 +62,6 @@ impl From<GroupRecord> for CustomerGroup {
             created_at: record.created_at,
             updated_at: record.updated_at,
         }
-    }
-}
-
-impl CustomerGroup {
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -211,16 +205,16 @@ pub async fn create_customer_group(
             let created = CustomerGroup::from(
                 customer_groups::insert(tx, &msp_id, &name, &description, kind, at).map_err(write_error)?,
             );
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer_group.created",
                 "customer_group",
                 &created.id,
                 None,
-                Some(&created.audit_state()),
+                Some(&audit_state(&created)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(created)
         })
     })
@@ -297,16 +291,16 @@ pub async fn update_customer_group(
                 .map_err(write_error)?
                 .map(CustomerGroup::from)
                 .ok_or(ApiError::NotFound)?;
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer_group.updated",
                 "customer_group",
                 &id,
-                Some(&before.audit_state()),
-                Some(&after.audit_state()),
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(after)
         })
     })
@@ -339,16 +333,16 @@ pub async fn delete_customer_group(
         write_transaction(conn, |tx| {
             let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
             customer_groups::delete(tx, &msp_id, &id)?;
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer_group.deleted",
                 "customer_group",
                 &id,
-                Some(&before.audit_state()),
+                Some(&audit_state(&before)),
                 None,
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(())
         })
     })
@@ -429,7 +423,8 @@ pub async fn add_group_customer(
             Membership::AlreadyMember => Ok(()),
             Membership::Added => {
                 let member = serde_json::json!({ "customer_id": customer_id });
-                let event = caller.audit_event(
+                caller.record(
+                    tx,
                     &msp_id,
                     "customer_group.member_added",
                     "customer_group",
@@ -437,8 +432,7 @@ pub async fn add_group_customer(
                     None,
                     Some(&member),
                     at,
-                );
-                persistence::audit::insert(tx, &event)?;
+                )?;
                 Ok(())
             }
         })
@@ -478,7 +472,8 @@ pub async fn remove_group_customer(
                 return Err(ApiError::NotFound);
             }
             let member = serde_json::json!({ "customer_id": customer_id });
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer_group.member_removed",
                 "customer_group",
@@ -486,8 +481,7 @@ pub async fn remove_group_customer(
                 Some(&member),
                 None,
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(())
         })
     })

@@ -84,9 +84,7 @@ pub async fn start_customer_session(
             persistence::customer_sessions::insert(tx, &session)?;
             let after =
                 serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
-            let event =
-                caller.audit_event(&msp_id, "customer_session.started", "customer", &id, None, Some(&after), at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, &msp_id, "customer_session.started", "customer", &id, None, Some(&after), at)?;
             Ok(())
         })
     })

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ServiceUnavailable, Unauthorized,
@@ -486,11 +486,6 @@ fn refused(refusal: Refusal, asked: i64) -> ApiError {
 }
 
 impl Customer {
-    /// The JSON the audit log keeps of a customer.
-    pub(crate) fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
-
     /// `200 OK` with the customer and its `ETag`.
     fn ok(self) -> HttpResponse {
         HttpResponse::Ok().insert_header((header::ETAG, etag(self.version))).json(self)
@@ -569,16 +564,16 @@ pub async fn create_customer(
         write_transaction(conn, |tx| {
             let created =
                 Customer::from(customers::insert(tx, &msp_id, &new, &caller.actor.label, at).map_err(write_error)?);
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer.created",
                 "customer",
                 &created.id,
                 None,
-                Some(&created.audit_state()),
+                Some(&audit_state(&created)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             // Last, so that the MSP's row — which every creation and seat
             // change of the MSP waits for — stays locked only until commit.
             let seats = new.seats.get();
@@ -693,16 +688,16 @@ pub async fn update_customer(
             let after = Customer::from(
                 customers::apply(tx, &msp_id, &current, &changes, &caller.actor.label, at).map_err(write_error)?,
             );
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "customer.updated",
                 "customer",
                 &id,
-                Some(&before.audit_state()),
-                Some(&after.audit_state()),
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             // Last, so that the MSP's row stays locked only until commit.
             if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
                 seat_pool::draw(tx, &msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
@@ -780,9 +775,7 @@ pub async fn delete_customer(
             customers::delete(tx, &msp_id, &id)?;
             seat_pool::release_customer_slot(tx, &msp_id, current.seats)?;
             let before = Customer::from(current);
-            let event =
-                caller.audit_event(&msp_id, "customer.deleted", "customer", &id, Some(&before.audit_state()), None, at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, &msp_id, "customer.deleted", "customer", &id, Some(&audit_state(&before)), None, at)?;
             Ok(())
         })
     })

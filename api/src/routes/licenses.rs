@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
@@ -76,10 +76,6 @@ impl SeatPoolSummary {
             customer_count: record.customer_count,
             max_organizations: record.max_organizations,
         }
-    }
-
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -142,16 +138,16 @@ pub async fn update_seat_pool(
             let before = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
             seat_pool::set_warning_percent(tx, &msp_id, threshold.percent())?;
             let after = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "seat_pool.updated",
                 "seat_pool",
                 &msp_id,
-                Some(&before.audit_state()),
-                Some(&after.audit_state()),
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(after)
         })
     })
@@ -399,12 +395,6 @@ impl From<ExpansionRecord> for SeatExpansionRequest {
     }
 }
 
-impl SeatExpansionRequest {
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
-}
-
 /// One page of expansion requests.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SeatExpansionRequestPage {
@@ -468,16 +458,16 @@ pub async fn create_seat_expansion_request(
                 &caller.actor.label,
                 at,
             )?);
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &msp_id,
                 "seat_expansion.requested",
                 "seat_expansion_request",
                 &created.id,
                 None,
-                Some(&created.audit_state()),
+                Some(&audit_state(&created)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(created)
         })
     })
@@ -681,7 +671,8 @@ async fn decide(
                 seat_pool::grow(tx, &current.msp_id, current.seats)?;
             }
             let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, &id)?.ok_or(ApiError::NotFound)?);
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &current.msp_id,
                 if decision == ExpansionStatus::Approved {
                     "seat_expansion.approved"
@@ -690,11 +681,10 @@ async fn decide(
                 },
                 "seat_expansion_request",
                 &id,
-                Some(&before.audit_state()),
-                Some(&after.audit_state()),
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(after)
         })
     })

@@ -95,8 +95,7 @@ pub async fn set_password(
             persistence::password_tokens::void_for_admin(tx, msp_id, admin_id, at)?;
             persistence::sessions::revoke_all_for_admin(tx, msp_id, admin_id, at)?;
             let detail = serde_json::json!({ "via": redeemed.purpose });
-            let event = caller.audit_event(msp_id, "admin.password_set", "admin", admin_id, None, Some(&detail), at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, msp_id, "admin.password_set", "admin", admin_id, None, Some(&detail), at)?;
             Ok(())
         })
     })

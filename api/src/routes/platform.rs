@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{Caller, refresh_tokens};
+use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
@@ -128,12 +128,6 @@ impl From<MspRecord> for Msp {
             created_at: record.created_at.and_utc(),
             updated_at: record.updated_at.and_utc(),
         }
-    }
-}
-
-impl Msp {
-    fn audit_state(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -288,10 +282,9 @@ pub async fn create_msp(
             let owner = persistence::admins::insert(tx, &record.id, &new, at)?;
             invite(tx, &owner, &record.name, &refresh_tokens::storage_hash(&token), &link, at, true)?;
             let msp = Msp::from(record);
-            let mut after = msp.audit_state();
+            let mut after = audit_state(&msp);
             after["owner_email"] = serde_json::Value::String(owner.email.clone());
-            let event = caller.audit_event(&msp.id, "msp.created", "msp", &msp.id, None, Some(&after), at);
-            persistence::audit::insert(tx, &event)?;
+            caller.record(tx, &msp.id, "msp.created", "msp", &msp.id, None, Some(&after), at)?;
             Ok(msp)
         })
     })
@@ -377,16 +370,16 @@ pub async fn update_msp(
                     });
                 }
             };
-            let event = caller.audit_event(
+            caller.record(
+                tx,
                 &id,
                 "msp.limits_changed",
                 "msp",
                 &id,
-                Some(&before.audit_state()),
-                Some(&after.audit_state()),
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
                 at,
-            );
-            persistence::audit::insert(tx, &event)?;
+            )?;
             Ok(after)
         })
     })
