@@ -34,6 +34,14 @@ impl ExpansionStatus {
     }
 }
 
+impl ExpansionStatus {
+    /// Seats a request of `requested` seats adds to the pool when it reaches
+    /// this status: all of them on approval, none otherwise.
+    pub fn seats_added(self, requested: i64) -> i64 {
+        if self == Self::Approved { requested } else { 0 }
+    }
+}
+
 /// What a valid decision does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -68,6 +76,13 @@ mod tests {
         assert_eq!(Approved.decide(Approved), Ok(Decision::AlreadyMade));
         assert_eq!(Approved.decide(Rejected), Err(AlreadyDecided(Approved)));
         assert_eq!(Rejected.decide(Approved), Err(AlreadyDecided(Rejected)));
+    }
+
+    #[test]
+    fn only_approval_adds_seats() {
+        assert_eq!(Approved.seats_added(25), 25);
+        assert_eq!(Rejected.seats_added(25), 0);
+        assert_eq!(Pending.seats_added(25), 0);
     }
 
     #[test]

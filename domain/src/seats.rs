@@ -62,6 +62,12 @@ impl WarningThreshold {
         if (1..=100).contains(&percent) { Ok(Self(percent)) } else { Err(WarningThresholdError) }
     }
 
+    /// A stored threshold; one outside 1–100 (which no write lets in) reads
+    /// as the default rather than failing a read.
+    pub fn from_stored(percent: i64) -> Self {
+        Self::new(percent).unwrap_or(Self(Self::DEFAULT))
+    }
+
     /// The percentage.
     pub fn percent(self) -> i64 {
         self.0

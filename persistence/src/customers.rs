@@ -21,6 +21,8 @@ pub struct CustomerRecord {
     pub msp_id: String,
     /// Display name.
     pub name: String,
+    /// The key lists sort by name with, as stored.
+    pub sort_name: String,
     /// ISO 3166-1 alpha-2 code.
     pub country: String,
     /// E-mail domains, in the order given.
@@ -97,6 +99,7 @@ impl CustomerRow {
             id: self.id,
             msp_id: self.msp_id,
             name: self.name,
+            sort_name: self.sort_name,
             country: self.country,
             domains,
             billing_reference: self.billing_reference,
@@ -371,7 +374,7 @@ impl CustomerRecord {
     /// The cursor of the page that follows this customer in `order`.
     pub fn cursor(&self, order: CustomerOrder) -> CustomerCursor {
         let key = match order.key {
-            CustomerSortKey::Name => CustomerKey::Name(self.name.to_lowercase()),
+            CustomerSortKey::Name => CustomerKey::Name(self.sort_name.clone()),
             CustomerSortKey::Created => CustomerKey::Created(self.created_at.naive_utc()),
             CustomerSortKey::Seats => CustomerKey::Seats(self.seats),
             CustomerSortKey::LicenseExpiry => CustomerKey::LicenseExpiry(self.license_expires_on),

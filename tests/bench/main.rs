@@ -157,15 +157,12 @@ async fn bench(backend: Backend, label: &str, seconds: u64, concurrency: usize) 
     };
     let app = Arc::new(app);
     let tenant = app.tenant("Bench MSP").await;
-    let (msp_id, limits) = (
-        tenant.msp_id.clone(),
-        domain::msps::MspLimits {
-            max_organizations: domain::msps::MspLimits::MAX_VALUE,
-            seat_pool_total: 1_000_000,
-            ..domain::msps::MspLimits::starter()
-        },
-    );
-    app.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap()).await;
+    let limits = domain::msps::MspLimits {
+        max_organizations: domain::msps::MspLimits::MAX_VALUE,
+        seat_pool_total: 1_000_000,
+        ..domain::msps::MspLimits::starter()
+    };
+    app.set_limits(&tenant, limits).await;
     let seeding = Instant::now();
     let ids = Arc::new(seed(&app, &tenant).await);
     println!("\n{label}: seeded {} customers in {:.1} s", ids.len(), seeding.elapsed().as_secs_f64());

@@ -146,10 +146,7 @@ on_both_backends! {
         let sink = e2e_tests::SmtpSink::start().await;
         let url = sink.url();
         let app = spawn_app_with(app.backend, move |settings| settings.smtp_url = Some(url)).await.unwrap();
-        app.with_db(|conn| api::bootstrap::bootstrap_operator(conn, "ops@vendor.example", Some(PASSWORD.to_owned()), api::state::now()).unwrap()).await;
-        let login = app.post("/api/v1/platform/auth/login", None, &json!({ "email": "ops@vendor.example", "password": PASSWORD })).await;
-        assert_eq!(login.status(), StatusCode::OK);
-        let operator = login.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+        let operator = app.operator_token("ops@vendor.example").await;
         let limits = json!({ "max_organizations": 25, "seat_pool_total": 1000, "seat_pool_renewal_date": "2027-06-30", "max_global_users": 900, "max_local_users": 20 });
         let created = app.post("/api/v1/platform/msps", Some(&operator), &json!({ "name": "Contoso MSP", "owner_email": "boss@contoso.example", "limits": limits })).await;
         assert_eq!(created.status(), StatusCode::CREATED);

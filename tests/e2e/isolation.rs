@@ -444,14 +444,7 @@ async fn build_world(app: &TestApp) -> World {
     let to_approve = request_seats(app, &a).await;
     let to_reject = request_seats(app, &a).await;
 
-    app.with_db(|conn| {
-        api::bootstrap::bootstrap_operator(conn, OPERATOR_EMAIL, Some(PASSWORD.to_owned()), api::state::now()).unwrap()
-    })
-    .await;
-    let login =
-        app.post("/api/v1/platform/auth/login", None, &json!({ "email": OPERATOR_EMAIL, "password": PASSWORD })).await;
-    assert_eq!(login.status(), StatusCode::OK, "operator login");
-    let operator = text(&login.json::<Value>().await.unwrap()["access_token"]);
+    let operator = app.operator_token(OPERATOR_EMAIL).await;
 
     // Bad credentials, all made from A's owner's own claims.
     let sid = app.token_keys().verify(&a.token).expect("the owner's token verifies").sid;

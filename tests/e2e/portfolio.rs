@@ -125,9 +125,7 @@ on_both_backends! {
 
     async fn lists_filter_sort_and_page(app: TestApp) {
         let a = app.tenant("List MSP").await;
-        let operator_limits = domain::msps::MspLimits { seat_pool_total: 100, ..domain::msps::MspLimits::starter() };
-        let msp_id = a.msp_id.clone();
-        app.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &operator_limits, api::state::now()).unwrap()).await;
+        app.set_limits(&a, domain::msps::MspLimits { seat_pool_total: 100, ..domain::msps::MspLimits::starter() }).await;
         let rows = [
             ("Bravo Dental", "bravo-dental.example", "DE", "Healthcare", "starter", 5, Some("2027-01-10")),
             ("alpha Law", "alpha-law.example", "FR", "Legal", "professional", 20, Some("2026-12-01")),
@@ -211,6 +209,13 @@ on_both_backends! {
         assert_problem(new_group("DENTAL", "custom").await.unwrap(), StatusCode::CONFLICT, "group_name_taken").await;
         assert_problem(new_group("Other", "planet").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
+        let berlin_path = format!("/api/v1/customer-groups/{}", id(&berlin));
+        let renamed = app.patch(&berlin_path, Some(&a.token), &json!({ "name": "Berlin  Mitte", "description": null })).await;
+        assert_eq!(renamed.status(), StatusCode::OK);
+        let renamed: Value = renamed.json().await.unwrap();
+        assert_eq!((renamed["name"].clone(), renamed["description"].clone(), renamed["kind"].clone()), (json!("Berlin Mitte"), json!(""), json!("location")));
+        assert_problem(app.patch(&berlin_path, Some(&a.token), &json!({ "name": "dental" })).await, StatusCode::CONFLICT, "group_name_taken").await;
+
         let member = |group: &Value, customer: &Value| format!("/api/v1/customer-groups/{}/customers/{}", id(group), id(customer));
         for (group, customer) in [(&dental, &c1), (&dental, &c2), (&berlin, &c1), (&dental, &c1)] {
             let added = app.client.put(app.url(&member(group, customer))).bearer_auth(&a.token).send().await.unwrap();
@@ -221,7 +226,7 @@ on_both_backends! {
         assert_eq!(list(&app, &a, &format!("group_id={}", id(&berlin))).await, ["One"]);
         let of_c1: Value = app.get(&format!("/api/v1/customers/{}/groups", id(&c1)), Some(&a.token)).await.json().await.unwrap();
         let names: Vec<&str> = of_c1["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["Dental", "Berlin"]);
+        assert_eq!(names, ["Dental", "Berlin Mitte"]);
         let read: Value = app.get(&format!("/api/v1/customer-groups/{}", id(&dental)), Some(&a.token)).await.json().await.unwrap();
         assert_eq!(read["member_count"], 2);
 
@@ -237,7 +242,7 @@ on_both_backends! {
         assert_problem(foreign, StatusCode::NOT_FOUND, "not_found").await;
         let audit: Value = app.get("/api/v1/audit-events?target_type=customer_group", Some(&a.token)).await.json().await.unwrap();
         let actions: BTreeSet<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, BTreeSet::from(["customer_group.created", "customer_group.deleted", "customer_group.member_added", "customer_group.member_removed"]));
+        assert_eq!(actions, BTreeSet::from(["customer_group.created", "customer_group.deleted", "customer_group.member_added", "customer_group.member_removed", "customer_group.updated"]));
     }
 
     async fn expiring_licenses_come_soonest_first(app: TestApp) {
@@ -263,9 +268,7 @@ on_both_backends! {
 
     async fn the_export_streams_every_customer_safely(app: TestApp) {
         let a = app.tenant("Export MSP").await;
-        let limits = domain::msps::MspLimits { max_organizations: 1000, ..domain::msps::MspLimits::starter() };
-        let msp_id = a.msp_id.clone();
-        app.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap()).await;
+        app.set_limits(&a, domain::msps::MspLimits { max_organizations: 1000, ..domain::msps::MspLimits::starter() }).await;
         // More than one batch of the stream (500).
         for chunk in (0..520).collect::<Vec<_>>().chunks(40) {
             let requests = chunk.iter().map(|n| {

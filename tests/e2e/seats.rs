@@ -2,16 +2,13 @@
 //! concurrency, and every refusal a clear 409.
 
 use domain::msps::MspLimits;
-use e2e_tests::{PASSWORD, Tenant, TestApp, assert_problem, on_both_backends};
+use e2e_tests::{Tenant, TestApp, assert_problem, on_both_backends};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Sets the limits of `tenant`'s MSP straight in storage.
 async fn set_limits(app: &TestApp, tenant: &Tenant, max_organizations: i64, seat_pool_total: i64) {
-    let msp_id = tenant.msp_id.clone();
-    let limits = MspLimits { max_organizations, seat_pool_total, ..MspLimits::starter() };
-    app.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap()).await;
+    app.set_limits(tenant, MspLimits { max_organizations, seat_pool_total, ..MspLimits::starter() }).await;
 }
 
 async fn create(app: &TestApp, tenant: &Tenant, n: usize, seats: i64) -> Value {
@@ -42,19 +39,6 @@ async fn stored_seat_sum(app: &TestApp) -> i64 {
 struct SeatSum {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     total: i64,
-}
-
-async fn operator_token(app: &TestApp) -> String {
-    app.with_db(|conn| {
-        api::bootstrap::bootstrap_operator(conn, "ops@vendor.example", Some(PASSWORD.to_owned()), api::state::now())
-            .unwrap()
-    })
-    .await;
-    let login = app
-        .post("/api/v1/platform/auth/login", None, &json!({ "email": "ops@vendor.example", "password": PASSWORD }))
-        .await;
-    assert_eq!(login.status(), StatusCode::OK);
-    login.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
 }
 
 on_both_backends! {
@@ -202,7 +186,7 @@ on_both_backends! {
     async fn the_operator_approves_or_rejects_requests_for_more_seats(app: TestApp) {
         let a = app.tenant("Growing MSP").await;
         set_limits(&app, &a, 10, 10).await;
-        let operator = operator_token(&app).await;
+        let operator = app.operator_token("ops@vendor.example").await;
         let ask = |seats: i64| {
             app.client.post(app.url("/api/v1/license/pool/expansion-requests")).bearer_auth(&a.token).json(&json!({ "seats": seats, "reason": "new customers" })).send()
         };

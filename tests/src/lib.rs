@@ -302,6 +302,28 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// Creates a platform operator with [`PASSWORD`] the way `msp-portal
+    /// bootstrap-operator` does, signs them in and returns their token.
+    pub async fn operator_token(&self, email: &str) -> String {
+        let address = email.to_owned();
+        self.with_db(move |conn| {
+            api::bootstrap::bootstrap_operator(conn, &address, Some(PASSWORD.to_owned()), api::state::now()).unwrap()
+        })
+        .await;
+        let login =
+            self.post("/api/v1/platform/auth/login", None, &json!({ "email": email, "password": PASSWORD })).await;
+        assert_eq!(login.status(), StatusCode::OK, "operator login");
+        login.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Sets the limits of `tenant`'s MSP straight in storage, as an operator
+    /// would.
+    pub async fn set_limits(&self, tenant: &Tenant, limits: domain::msps::MspLimits) {
+        let msp_id = tenant.msp_id.clone();
+        self.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap())
+            .await;
+    }
+
     /// Runs `work` on a connection to the server's database.
     pub async fn with_db<T: Send + 'static>(
         &self,

@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{PageParams, encode_cursor};
+use crate::pagination::{PageParams, cut_page_with, encode_cursor, link_query};
 use crate::state::AppState;
 
 const COLLECTION_PATH: &str = "/api/v1/audit-events";
@@ -185,21 +185,15 @@ impl ListAuditEventsParams {
     /// The query string of this filter, for the `Link` of the next page.
     fn filter_query(&self) -> String {
         let actor_type = self.actor_type.map(|a| ActorType::from(a).as_str().to_owned());
-        let pairs = [
-            ("actor_type", &actor_type),
-            ("actor_id", &self.actor_id),
-            ("action", &self.action),
-            ("target_type", &self.target_type),
-            ("target_id", &self.target_id),
-            ("from", &self.from),
-            ("to", &self.to),
-        ];
-        let present: Vec<(&str, &str)> =
-            pairs.iter().filter_map(|(name, value)| value.as_deref().map(|v| (*name, v))).collect();
-        match serde_urlencoded::to_string(present) {
-            Ok(query) if !query.is_empty() => format!("&{query}"),
-            _ => String::new(),
-        }
+        link_query(&[
+            ("actor_type", actor_type.as_deref()),
+            ("actor_id", self.actor_id.as_deref()),
+            ("action", self.action.as_deref()),
+            ("target_type", self.target_type.as_deref()),
+            ("target_id", self.target_id.as_deref()),
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+        ])
     }
 }
 
@@ -240,15 +234,9 @@ pub async fn list_audit_events(
         Ok(persistence::audit::list(conn, &msp_id, &filter, before.as_deref(), size.fetch_limit())?)
     })
     .await?;
-    let page = Page::from_overfetch(rows, size);
-    let next_cursor = page.continues_after().map(|last| encode_cursor(&last.id));
-    let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &next_cursor {
-        let link =
-            format!("<{COLLECTION_PATH}?limit={}&cursor={cursor}{}>; rel=\"next\"", size.get(), params.filter_query());
-        response.insert_header((header::LINK, link));
-    }
-    Ok(response.json(AuditEventPage { items: page.items.into_iter().map(AuditEvent::from).collect(), next_cursor }))
+    let mut page = cut_page_with(COLLECTION_PATH, &params.filter_query(), size, rows, |last| encode_cursor(&last.id));
+    let items = page.items.into_iter().map(AuditEvent::from).collect();
+    Ok(page.response.json(AuditEventPage { items, next_cursor: page.next_cursor }))
 }
 
 const CSV_HEADER: [&str; 13] = [

@@ -128,7 +128,7 @@ impl CustomerListParams {
             .clone()
             .map(|d| parse_date(&d).map_err(|e| invalid("license_expires_before", e)))
             .transpose()?;
-        let order = crate::routes::customers::parse_order(self.sort.as_deref())?;
+        let order = parse_order(self.sort.as_deref())?;
         let size = page_size(self.limit.as_deref())?;
         let after = self.cursor.as_deref().map(|c| decode_cursor(c, order)).transpose()?;
         let filter = CustomerFilter {
@@ -168,6 +168,18 @@ pub async fn list_page(
     })
     .await?;
     Ok(cut_page_with(path, &link_query, size, rows, |row| encode_cursor(&row.cursor(order), order)))
+}
+
+/// Accepts only the orders the domain knows, for the list parameters.
+fn parse_order(raw: Option<&str>) -> Result<CustomerOrder, ApiError> {
+    raw.map_or(Ok(CustomerOrder::default()), |text| {
+        CustomerOrder::parse(text.trim()).map_err(|_| {
+            ApiError::InvalidParameters(vec![InvalidField::parameter(
+                "sort",
+                format!("must be one of: {}", CustomerOrder::spellings().join(", ")),
+            )])
+        })
+    })
 }
 
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Action;
 use domain::customers::{
-    BillingReference, CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName, CustomerOrder,
+    BillingReference, CountryCode, CustomerChanges, CustomerDomains, CustomerDomainsError, CustomerName,
     CustomerStatus, Language, Location, MauThreshold, NewCustomer, Sector, Timezone,
 };
 use domain::email::DomainName;
@@ -726,12 +726,8 @@ fn check_seat_change(
     to: SeatCount,
 ) -> Result<SeatChange, ApiError> {
     let from = SeatCount::new(current.seats).map_err(ApiError::internal)?;
-    let active_users = if to < from {
-        let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
-        active.get(&current.id).copied().unwrap_or(0)
-    } else {
-        0
-    };
+    let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
+    let active_users = active.get(&current.id).copied().unwrap_or(0);
     SeatChange::check(from, to, active_users)
         .map_err(|refusal| ApiError::Conflict { code: "seats_below_active_users", detail: format!("{refusal}.") })
 }
@@ -781,16 +777,4 @@ pub async fn delete_customer(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Accepts only the orders the domain knows, for the list parameters.
-pub(crate) fn parse_order(raw: Option<&str>) -> Result<CustomerOrder, ApiError> {
-    raw.map_or(Ok(CustomerOrder::default()), |text| {
-        CustomerOrder::parse(text.trim()).map_err(|_| {
-            ApiError::InvalidParameters(vec![InvalidField::parameter(
-                "sort",
-                format!("must be one of: {}", CustomerOrder::spellings().join(", ")),
-            )])
-        })
-    })
 }

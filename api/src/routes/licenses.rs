@@ -3,9 +3,10 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Action;
 use domain::customers::{CustomerOrder, CustomerSortKey};
+use domain::license_expiry::{ExpiryWindow, WindowError, days_left};
 use domain::seat_expansion::{Decision, ExpansionStatus, check_requested_seats};
 use domain::seats::{SeatPool, WarningThreshold, percent_of};
 use persistence::customers::CustomerRecord;
@@ -63,16 +64,15 @@ pub struct SeatPoolSummary {
 impl SeatPoolSummary {
     fn of(record: &PoolRecord) -> Self {
         let pool = SeatPool { total: record.seat_pool_total, allocated: record.seat_pool_allocated };
-        let threshold = WarningThreshold::new(record.seat_pool_warning_percent)
-            .or_else(|_| WarningThreshold::new(WarningThreshold::DEFAULT));
+        let threshold = WarningThreshold::from_stored(record.seat_pool_warning_percent);
         Self {
             total_seats: pool.total,
             allocated_seats: pool.allocated,
             available_seats: pool.available(),
             renewal_date: record.seat_pool_renewal_date,
             utilisation_percent: pool.utilisation_percent(),
-            warning_threshold_percent: record.seat_pool_warning_percent,
-            warning_level: threshold.map_or("none", |t| pool.warning(t).as_str()),
+            warning_threshold_percent: threshold.percent(),
+            warning_level: pool.warning(threshold).as_str(),
             customer_count: record.customer_count,
             max_organizations: record.max_organizations,
         }
@@ -310,19 +310,18 @@ pub async fn list_expiring_licenses(
     params: web::Query<ExpiringParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadLicenses)?.to_owned();
-    let within_days = match params.within_days.as_deref().map(str::trim) {
-        None => 60,
-        Some(text) => text.parse::<u64>().ok().filter(|d| *d <= 3650).ok_or_else(|| {
-            ApiError::InvalidParameters(vec![InvalidField::parameter("within_days", "must be a whole number 0-3650")])
-        })?,
-    };
     let today = now().date_naive();
-    let end = today.checked_add_days(Days::new(within_days + 1)).unwrap_or(NaiveDate::MAX);
+    let invalid = |e| ApiError::InvalidParameters(vec![InvalidField::parameter("within_days", e)]);
+    let days = match params.within_days.as_deref().map(str::trim) {
+        None => ExpiryWindow::DEFAULT_DAYS,
+        Some(text) => text.parse::<i64>().map_err(|_| invalid(WindowError))?,
+    };
+    let window = ExpiryWindow::within(today, days).map_err(invalid)?;
     let order = CustomerOrder { key: CustomerSortKey::LicenseExpiry, descending: false };
     let query = CustomerQuery {
         filter: persistence::customers::CustomerFilter {
-            license_expires_from: Some(today),
-            license_expires_before: Some(end),
+            license_expires_from: Some(window.from),
+            license_expires_before: Some(window.before),
             ..Default::default()
         },
         order,
@@ -342,7 +341,7 @@ fn expiring(customer: CustomerRecord, today: NaiveDate) -> Option<ExpiringLicens
         customer_id: customer.id,
         customer_name: customer.name,
         license_expires_on: expires,
-        days_left: (expires - today).num_days(),
+        days_left: days_left(expires, today),
         domain: customer.domains.first().cloned(),
         domains: customer.domains,
     })
@@ -667,18 +666,12 @@ async fn decide(
                     detail: "The request was decided by someone else meanwhile.".to_owned(),
                 });
             }
-            if decision == ExpansionStatus::Approved {
-                seat_pool::grow(tx, &current.msp_id, current.seats)?;
-            }
+            seat_pool::grow(tx, &current.msp_id, decision.seats_added(current.seats))?;
             let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, &id)?.ok_or(ApiError::NotFound)?);
             caller.record(
                 tx,
                 &current.msp_id,
-                if decision == ExpansionStatus::Approved {
-                    "seat_expansion.approved"
-                } else {
-                    "seat_expansion.rejected"
-                },
+                &format!("seat_expansion.{decision}"),
                 "seat_expansion_request",
                 &id,
                 Some(&audit_state(&before)),
