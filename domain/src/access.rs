@@ -363,6 +363,15 @@ pub enum Action<'a> {
     ReadCustomerGroups,
     /// Create, change and delete customer groups; add and remove members.
     ManageCustomerGroups,
+    /// List or read one customer's accounts and their status history.
+    ReadAccounts(&'a str),
+    /// Create, change, activate, deactivate, delete and import one
+    /// customer's accounts.
+    ManageAccounts(&'a str),
+    /// Read MAA, allowance, allowance orders and user counts.
+    ReadUsage,
+    /// Order MAA allowance.
+    OrderAllowance,
     /// Create MSPs and change their limits, list them; decide pool
     /// expansion requests.
     OperatePlatform,
@@ -381,7 +390,11 @@ impl Action<'_> {
             | Self::ReadAuditLog
             | Self::ReadCatalogue
             | Self::ReadLicenses
-            | Self::ReadCustomerGroups => Some(Permission::Read),
+            | Self::ReadCustomerGroups
+            | Self::ReadAccounts(_)
+            | Self::ReadUsage => Some(Permission::Read),
+            Self::ManageAccounts(_) => Some(Permission::ManageCustomers),
+            Self::OrderAllowance => Some(Permission::PurchaseLicenses),
             Self::ManageCustomerGroups => Some(Permission::ManageCustomers),
             Self::ManageLicenses => Some(Permission::PurchaseLicenses),
             Self::CreateCustomer => Some(Permission::CreateOrganizations),
@@ -425,8 +438,18 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Result<(), Denial
         }
         (Principal::CustomerSession { customer_id }, Some(needed)) => match action {
             Action::ViewOwnProfile | Action::SignOut => Ok(()),
-            Action::ReadCustomer(id) | Action::UpdateCustomer(id) if id == customer_id => Ok(()),
-            Action::ReadCustomer(_) | Action::UpdateCustomer(_) => Err(Denial::Hidden),
+            Action::ReadCustomer(id)
+            | Action::UpdateCustomer(id)
+            | Action::ReadAccounts(id)
+            | Action::ManageAccounts(id)
+                if id == customer_id =>
+            {
+                Ok(())
+            }
+            Action::ReadCustomer(_)
+            | Action::UpdateCustomer(_)
+            | Action::ReadAccounts(_)
+            | Action::ManageAccounts(_) => Err(Denial::Hidden),
             _ => Err(Denial::Forbidden(needed.as_str())),
         },
     }
@@ -511,12 +534,25 @@ mod tests {
         assert_eq!(authorize(&session, Action::UpdateCustomer("c1")), Ok(()));
         assert_eq!(authorize(&session, Action::ReadCustomer("c2")), Err(Denial::Hidden));
         assert_eq!(authorize(&session, Action::UpdateCustomer("c2")), Err(Denial::Hidden));
+        assert_eq!(authorize(&session, Action::ManageAccounts("c1")), Ok(()));
+        assert_eq!(authorize(&session, Action::ReadAccounts("c2")), Err(Denial::Hidden));
+        assert!(matches!(authorize(&session, Action::ReadUsage), Err(Denial::Forbidden(_))));
         assert!(matches!(authorize(&session, Action::DeleteCustomer("c1")), Err(Denial::Forbidden(_))));
         assert!(matches!(authorize(&session, Action::StartCustomerSession("c1")), Err(Denial::Forbidden(_))));
         for action in [Action::ListCustomers, Action::CreateCustomer, Action::ReadAdmins, Action::ReadAuditLog] {
             assert!(matches!(authorize(&session, action), Err(Denial::Forbidden(_))), "{action:?}");
         }
         assert_eq!(authorize(&session, Action::OperatePlatform), Err(Denial::Forbidden("platform_operator")));
+    }
+
+    #[test]
+    fn ordering_allowance_is_an_extra_and_accounts_follow_customer_management() {
+        let plain = admin(AdminRole::Standard, &[]);
+        assert_eq!(authorize(&plain, Action::ReadUsage), Ok(()));
+        assert_eq!(authorize(&plain, Action::ManageAccounts("c1")), Ok(()));
+        assert_eq!(authorize(&plain, Action::OrderAllowance), Err(Denial::Forbidden("purchase_licenses")));
+        let buyer = admin(AdminRole::Standard, &["purchase_licenses"]);
+        assert_eq!(authorize(&buyer, Action::OrderAllowance), Ok(()));
     }
 
     #[test]

@@ -164,6 +164,8 @@ macro_rules! customer_text {
     };
 }
 
+pub(crate) use customer_text;
+
 customer_text!(
     /// The MSP's reference for the customer in its PSA or invoicing system,
     /// for reconciling invoices: 1–100 characters.

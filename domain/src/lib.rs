@@ -7,7 +7,9 @@
 //! actix.
 
 pub mod access;
+pub mod accounts;
 pub mod admins;
+pub mod allowance;
 pub mod api_keys;
 pub mod audit;
 pub mod customer_groups;
@@ -16,6 +18,7 @@ pub mod email;
 pub mod email_delivery;
 pub mod license_expiry;
 pub mod login_protection;
+pub mod maa;
 pub mod msps;
 pub mod pagination;
 pub mod seat_expansion;
