@@ -16,8 +16,8 @@ use crate::config::Settings;
 use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::{
-    admins, api_keys, audit_events, auth, customer_export, customer_groups, customer_sessions, customers, fallback,
-    health, licenses, me, passwords as password_links, platform, tiers,
+    account_import, accounts, admins, api_keys, audit_events, auth, customer_export, customer_groups,
+    customer_sessions, customers, fallback, health, licenses, maa, me, passwords as password_links, platform, tiers,
 };
 use crate::state::AppState;
 use crate::{mail, openapi, request_id};
@@ -161,6 +161,43 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/customers/{id}/groups", "GET")
                         .route(web::get().to(customer_groups::list_groups_of_customer)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts", "GET, POST")
+                        .route(web::get().to(accounts::list_accounts))
+                        .route(web::post().to(accounts::create_account)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts/import", "POST")
+                        .route(web::post().to(account_import::import_accounts)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts/{account_id}", "GET, PATCH, DELETE")
+                        .route(web::get().to(accounts::get_account))
+                        .route(web::patch().to(accounts::update_account))
+                        .route(web::delete().to(accounts::delete_account)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts/{account_id}/activate", "POST")
+                        .route(web::post().to(accounts::activate_account)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts/{account_id}/deactivate", "POST")
+                        .route(web::post().to(accounts::deactivate_account)),
+                )
+                .service(
+                    resource("/customers/{id}/accounts/{account_id}/status-history", "GET")
+                        .route(web::get().to(accounts::list_account_status_history)),
+                )
+                .service(resource("/skus", "GET").route(web::get().to(maa::list_skus)))
+                .service(resource("/maa/summary", "GET").route(web::get().to(maa::get_maa_summary)))
+                .service(resource("/maa/history", "GET").route(web::get().to(maa::get_maa_history)))
+                .service(resource("/maa/history/customers", "GET").route(web::get().to(maa::list_customer_maa)))
+                .service(resource("/maa/allowance", "GET").route(web::get().to(maa::get_maa_allowance)))
+                .service(
+                    resource("/maa/orders", "GET, POST")
+                        .route(web::get().to(maa::list_allowance_orders))
+                        .route(web::post().to(maa::create_allowance_order)),
                 )
                 .service(resource("/tiers", "GET").route(web::get().to(tiers::list_tiers)))
                 .service(

@@ -183,6 +183,20 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
     conn.batch_execute("SELECT 1").map_err(StoreError::from)
 }
 
+/// Runs one diesel statement on whichever backend `conn` is, for statements
+/// the multi-backend connection cannot express (batch inserts, upserts): the
+/// statement is type-checked once per backend.
+macro_rules! per_backend {
+    ($conn:expr, |$backend:ident| $statement:expr) => {
+        match $conn {
+            $crate::DbConnection::Pg($backend) => $statement,
+            $crate::DbConnection::Sqlite($backend) => $statement,
+        }
+    };
+}
+
+pub(crate) use per_backend;
+
 #[cfg(test)]
 mod tests {
     use super::*;

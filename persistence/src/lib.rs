@@ -5,6 +5,7 @@
 //! (see [`transactions::write_transaction`]). Ids are UUIDv7 strings made here;
 //! timestamps are UTC.
 
+pub mod accounts;
 pub mod admins;
 pub mod api_keys;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod customers;
 pub mod database;
 pub mod error;
 pub mod login_throttles;
+pub mod maa;
 pub mod migrations;
 pub mod msps;
 pub mod operators;

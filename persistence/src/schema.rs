@@ -14,6 +14,8 @@ diesel::table! {
         customer_count -> BigInt,
         seat_pool_allocated -> BigInt,
         seat_pool_warning_percent -> BigInt,
+        active_global_users -> BigInt,
+        active_local_users -> BigInt,
     }
 }
 
@@ -67,6 +69,7 @@ diesel::table! {
         sort_name -> Text,
         seats_changed_at -> Nullable<Timestamp>,
         seats_changed_by -> Nullable<Text>,
+        active_accounts -> BigInt,
     }
 }
 
@@ -216,11 +219,53 @@ diesel::table! {
     accounts (id) {
         id -> Text,
         msp_id -> Text,
-        customer_id -> Text,
+        customer_id -> Nullable<Text>,
         email -> Text,
+        display_name -> Nullable<Text>,
+        department -> Nullable<Text>,
+        external_id -> Nullable<Text>,
         status -> Text,
+        last_active_month -> Nullable<Date>,
+        status_changed_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_status_changes (id) {
+        id -> Text,
+        account_id -> Text,
+        msp_id -> Text,
+        status -> Text,
+        changed_at -> Timestamp,
+        changed_by -> Text,
+    }
+}
+
+diesel::table! {
+    maa_tallies (msp_id, month, organization_id) {
+        msp_id -> Text,
+        month -> Date,
+        organization_id -> Text,
+        net_change -> BigInt,
+        newly_counted -> BigInt,
+    }
+}
+
+diesel::table! {
+    maa_orders (id) {
+        id -> Text,
+        msp_id -> Text,
+        sku -> Text,
+        sku_name -> Text,
+        quantity -> BigInt,
+        maa_per_unit -> BigInt,
+        term_months -> BigInt,
+        starts_month -> Date,
+        ordered_at -> Timestamp,
+        ordered_by -> Text,
     }
 }
 
@@ -232,6 +277,7 @@ diesel::joinable!(customer_domains -> customers (customer_id));
 diesel::joinable!(customer_group_members -> customers (customer_id));
 diesel::joinable!(customer_group_members -> customer_groups (group_id));
 diesel::joinable!(accounts -> customers (customer_id));
+diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     msps,
     admins,
@@ -249,4 +295,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_group_members,
     seat_expansion_requests,
     accounts,
+    account_status_changes,
+    maa_tallies,
+    maa_orders,
 );

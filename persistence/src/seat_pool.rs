@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::schema::{accounts, msps};
+use crate::schema::{customers, msps};
 use crate::{DbConnection, StoreError};
 
 /// The pool as stored.
@@ -122,7 +122,8 @@ pub fn set_warning_percent(conn: &mut DbConnection, msp_id: &str, percent: i64) 
     Ok(set == 1)
 }
 
-/// Active accounts of each of `customer_ids` (absent: none).
+/// Active accounts of each of `customer_ids` (absent: none), as counted by
+/// every status change.
 pub fn active_users(
     conn: &mut DbConnection,
     msp_id: &str,
@@ -131,12 +132,10 @@ pub fn active_users(
     if customer_ids.is_empty() {
         return Ok(Default::default());
     }
-    let counts: Vec<(String, i64)> = accounts::table
-        .filter(accounts::msp_id.eq(msp_id))
-        .filter(accounts::customer_id.eq_any(customer_ids))
-        .filter(accounts::status.eq("active"))
-        .group_by(accounts::customer_id)
-        .select((accounts::customer_id, diesel::dsl::count_star()))
+    let counts: Vec<(String, i64)> = customers::table
+        .filter(customers::msp_id.eq(msp_id))
+        .filter(customers::id.eq_any(customer_ids))
+        .select((customers::id, customers::active_accounts))
         .load(conn)?;
     Ok(counts.into_iter().collect())
 }

@@ -768,6 +768,7 @@ pub async fn delete_customer(
                 Locked::Stale { current_version } => return Err(stale(current_version)),
                 Locked::NotFound => return Err(ApiError::NotFound),
             };
+            persistence::accounts::retire_customer(tx, &msp_id, &id, at.naive_utc())?;
             customers::delete(tx, &msp_id, &id)?;
             seat_pool::release_customer_slot(tx, &msp_id, current.seats)?;
             let before = Customer::from(current);

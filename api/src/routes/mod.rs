@@ -1,5 +1,7 @@
 //! HTTP routes, one module per resource.
 
+pub mod account_import;
+pub mod accounts;
 pub mod admins;
 pub mod api_keys;
 pub mod audit_events;
@@ -12,6 +14,7 @@ pub mod customers;
 pub mod fallback;
 pub mod health;
 pub mod licenses;
+pub mod maa;
 pub mod me;
 pub mod passwords;
 pub mod platform;

@@ -1,0 +1,382 @@
+//! Bulk import of a customer's accounts from CSV: every row is checked on its
+//! own and either applied whole or rejected with its reason; the file is
+//! applied in one transaction, and sending it again changes nothing.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use domain::access::Action;
+use domain::accounts::{
+    AccountEmail, AccountProfile, AccountStatus, ActivationBudget, Department, DisplayName, ExternalId, NewAccount,
+};
+use futures_util::StreamExt;
+use persistence::DbConnection;
+use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
+use persistence::transactions::write_transaction;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::error::{ApiError, InvalidField};
+use crate::pagination::path_id;
+use crate::routes::accounts::{customer_domains, email_taken, parse_email};
+use crate::state::{AppState, now};
+
+/// Largest file accepted: 10 MiB.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Most rows in one file.
+pub const MAX_ROWS: usize = 50_000;
+
+const COLUMNS: [&str; 5] = ["email", "display_name", "department", "external_id", "status"];
+
+/// What happened to one row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportedRow {
+    /// Line of the file (the header is line 1).
+    #[schema(example = 2)]
+    pub line: u64,
+    /// The row's address as written in the file.
+    #[schema(example = "ann.lee@acme.example")]
+    pub email: String,
+    /// `created`, `updated`, `unchanged` or `rejected`.
+    #[schema(example = "created")]
+    pub outcome: &'static str,
+    /// The account, unless rejected.
+    #[schema(format = Uuid)]
+    pub account_id: Option<String>,
+    /// Why the row was rejected: a machine code…
+    #[schema(example = "invalid_row")]
+    pub code: Option<&'static str>,
+    /// …and an explanation to show the person who made the file.
+    #[schema(example = "email: the domain msp.example is not one of the customer's domains (acme.example)")]
+    pub reason: Option<String>,
+}
+
+/// The report of an import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Rows that created an account.
+    pub created: usize,
+    /// Rows that changed an existing account.
+    pub updated: usize,
+    /// Rows that matched an account exactly (a file sent again is all
+    /// `unchanged`).
+    pub unchanged: usize,
+    /// Rows that were not applied.
+    pub rejected: usize,
+    /// Every row, in file order.
+    pub rows: Vec<ImportedRow>,
+}
+
+/// A row that passed the checks that need no database.
+#[derive(Debug)]
+struct ValidRow {
+    line: u64,
+    raw_email: String,
+    email: AccountEmail,
+    /// Each present column's value; `None` for an empty cell, which clears.
+    display_name: Option<Option<DisplayName>>,
+    department: Option<Option<Department>>,
+    external_id: Option<Option<ExternalId>>,
+    status: Option<AccountStatus>,
+}
+
+/// What the header says: the position of each known column.
+struct Header {
+    positions: HashMap<&'static str, usize>,
+    width: usize,
+}
+
+fn read_header(reader: &mut csv::Reader<&[u8]>) -> Result<Header, ApiError> {
+    let invalid = |message: String| ApiError::Validation(vec![InvalidField::at("/header", message)]);
+    let header = reader.headers().map_err(|e| invalid(format!("the header row cannot be read: {e}")))?.clone();
+    let mut positions = HashMap::new();
+    for (position, name) in header.iter().enumerate() {
+        let name = name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        let Some(known) = COLUMNS.iter().find(|column| **column == name) else {
+            return Err(invalid(format!("unknown column '{name}'; the columns are: {}", COLUMNS.join(", "))));
+        };
+        if positions.insert(*known, position).is_some() {
+            return Err(invalid(format!("the column '{name}' appears twice")));
+        }
+    }
+    if !positions.contains_key("email") {
+        return Err(invalid("the column 'email' is required".to_owned()));
+    }
+    Ok(Header { positions, width: header.len() })
+}
+
+fn cell<'r>(record: &'r csv::StringRecord, header: &Header, column: &str) -> Option<&'r str> {
+    header.positions.get(column).map(|&position| record.get(position).unwrap_or_default().trim())
+}
+
+/// Checks one row against everything but the database.
+fn check_row(record: &csv::StringRecord, header: &Header, domains: &[String]) -> Result<ValidRow, String> {
+    if record.len() != header.width {
+        return Err(format!("has {} cells; the header has {}", record.len(), header.width));
+    }
+    let raw_email = cell(record, header, "email").unwrap_or_default().to_owned();
+    let email = parse_email(&raw_email, domains).map_err(|e| format!("email: {e}"))?;
+    let display_name = text_cell(record, header, "display_name", DisplayName::parse)?;
+    let department = text_cell(record, header, "department", Department::parse)?;
+    let external_id = text_cell(record, header, "external_id", ExternalId::parse)?;
+    let status = match cell(record, header, "status") {
+        None | Some("") => None,
+        Some(raw) => Some(raw.to_ascii_lowercase().parse::<AccountStatus>().map_err(|e| format!("status: {e}"))?),
+    };
+    Ok(ValidRow { line: 0, raw_email, email, display_name, department, external_id, status })
+}
+
+/// A text column's cell: absent column `None`, empty cell `Some(None)`.
+fn text_cell<T>(
+    record: &csv::StringRecord,
+    header: &Header,
+    column: &str,
+    parse: fn(&str) -> Result<T, domain::accounts::NameError>,
+) -> Result<Option<Option<T>>, String> {
+    match cell(record, header, column) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(raw) => parse(raw).map(|v| Some(Some(v))).map_err(|e| format!("{column}: {e}")),
+    }
+}
+
+fn as_text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(|v| v.as_ref().to_owned())
+}
+
+fn rejected(line: u64, email: String, code: &'static str, reason: String) -> ImportedRow {
+    ImportedRow { line, email, outcome: "rejected", account_id: None, code: Some(code), reason: Some(reason) }
+}
+
+fn applied(row: &ValidRow, outcome: &'static str, account_id: &str) -> ImportedRow {
+    ImportedRow {
+        line: row.line,
+        email: row.raw_email.clone(),
+        outcome,
+        account_id: Some(account_id.to_owned()),
+        code: None,
+        reason: None,
+    }
+}
+
+/// The account as the row wants it, or `None` when nothing changes.
+fn with_profile(current: &AccountRecord, row: &ValidRow) -> Option<AccountRecord> {
+    let mut changed = current.clone();
+    if let Some(value) = &row.display_name {
+        changed.display_name = as_text(value);
+    }
+    if let Some(value) = &row.department {
+        changed.department = as_text(value);
+    }
+    if let Some(value) = &row.external_id {
+        changed.external_id = as_text(value);
+    }
+    (changed != *current).then_some(changed)
+}
+
+/// Applies the checked rows in one transaction. Rows that only deactivate or
+/// change fields go first, so that seats a file frees are there for the
+/// activations it asks for.
+fn apply(
+    tx: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    rows: &[ValidRow],
+    changed_by: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<ImportedRow>, ApiError> {
+    let organization = Organization::Customer(customer_id);
+    let mut budget: ActivationBudget =
+        accounts::lock_budget(tx, msp_id, organization, at)?.ok_or(ApiError::NotFound)?;
+    let emails: Vec<String> = rows.iter().map(|row| row.email.as_str().to_owned()).collect();
+    let existing = accounts::find_by_emails(tx, msp_id, organization, &emails)?;
+    let mut batch = StatusBatch::new(msp_id, organization, changed_by);
+    let mut report = Vec::with_capacity(rows.len());
+    let mut new_records = Vec::new();
+    let month = domain::maa::Month::of(at);
+    let activates = |row: &ValidRow| {
+        let current = existing.get(row.email.as_str()).map(AccountRecord::account_status);
+        row.status.or(current.is_none().then_some(AccountStatus::Active)) == Some(AccountStatus::Active)
+            && current != Some(AccountStatus::Active)
+    };
+    for pass_activations in [false, true] {
+        for row in rows.iter().filter(|row| activates(row) == pass_activations) {
+            let Some(current) = existing.get(row.email.as_str()) else {
+                let status = row.status.unwrap_or(AccountStatus::Active);
+                if status == AccountStatus::Active
+                    && let Err(refusal) = budget.admit(false)
+                {
+                    report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), format!("{refusal}")));
+                    continue;
+                }
+                let new = NewAccount {
+                    email: row.email.clone(),
+                    profile: AccountProfile {
+                        display_name: row.display_name.clone().flatten(),
+                        department: row.department.clone().flatten(),
+                        external_id: row.external_id.clone().flatten(),
+                    },
+                    status,
+                };
+                let record = batch.create(&new, at);
+                report.push(applied(row, "created", &record.id));
+                new_records.push(record);
+                continue;
+            };
+            let mut outcome = "unchanged";
+            if let Some(changed) = with_profile(current, row) {
+                accounts::write_profile(tx, &changed, at).map_err(email_taken)?;
+                outcome = "updated";
+            }
+            if let Some(to) = row.status.filter(|to| *to != current.account_status()) {
+                if to == AccountStatus::Active {
+                    let counted = domain::maa::already_counted(current.account_status(), current.last_active(), month);
+                    if let Err(refusal) = budget.admit(counted) {
+                        report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), format!("{refusal}")));
+                        continue;
+                    }
+                } else {
+                    budget.release();
+                }
+                batch.change(tx, current, to, at)?;
+                outcome = "updated";
+            }
+            report.push(applied(row, outcome, &current.id));
+        }
+    }
+    accounts::insert_all(tx, &new_records, changed_by).map_err(email_taken)?;
+    batch.finish(tx)?;
+    Ok(report)
+}
+
+/// Imports accounts from a CSV file (`text/csv`, UTF-8, RFC 4180, at most
+/// 10 MiB and 50,000 rows).
+///
+/// The header row names the columns: `email` (required), `display_name`,
+/// `department`, `external_id`, `status` (`active` or `inactive`), in any
+/// order. A row whose address the customer has updates that account; any
+/// other row creates one (`active` unless its `status` says otherwise). A
+/// column left out of the file leaves that field alone; an empty cell clears
+/// it (an empty `status` leaves the status alone).
+///
+/// Each row is checked on its own: a row that is invalid, repeats an address
+/// of an earlier row, or would pass an activation limit (seats, max MAU
+/// threshold, max global users) is rejected with its reason and changes
+/// nothing; every other row is applied whole. Sending the same file again
+/// reports every row `unchanged`. A header that cannot be used is a 422 and
+/// nothing is applied.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/accounts/import", tag = "accounts", operation_id = "importAccounts",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
+    request_body(content = String, content_type = "text/csv",
+        example = "email,display_name,department,status\r\nann.lee@acme.example,Ann Lee,Finance,active\r\nbo.chen@acme.example,Bo Chen,Sales,inactive\r\n"),
+    responses(
+        (status = 200, description = "What happened to each row.", body = ImportReport),
+        (status = 401, response = Unauthorized),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn import_accounts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    if essence.as_deref() != Some("text/csv") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest { code: "unreadable_body", detail: e.to_string() })?;
+        if body.len() + chunk.len() > MAX_BYTES {
+            return Err(ApiError::PayloadTooLarge { limit: MAX_BYTES });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let at = now();
+    let report = db::run(&state.pool, move |conn| {
+        let domains = customer_domains(conn, &msp_id, &customer_id)?;
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(&body[..]);
+        let header = read_header(&mut reader)?;
+        let mut report = Vec::new();
+        let mut valid = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for (index, record) in reader.records().enumerate() {
+            if index >= MAX_ROWS {
+                return Err(ApiError::Validation(vec![InvalidField::at(
+                    "/rows",
+                    format!("a file may have at most {MAX_ROWS} rows"),
+                )]));
+            }
+            let line = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(2);
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    report.push(rejected(line, String::new(), "invalid_row", format!("not valid CSV: {e}")));
+                    continue;
+                }
+            };
+            let line = record.position().map_or(line, |p| p.line());
+            match check_row(&record, &header, &domains) {
+                Err(reason) => {
+                    let email = cell(&record, &header, "email").unwrap_or_default().to_owned();
+                    report.push(rejected(line, email, "invalid_row", reason));
+                }
+                Ok(row) => {
+                    if let Some(first) = seen.get(row.email.as_str()) {
+                        let reason = format!("the address is already on line {first}");
+                        report.push(rejected(line, row.raw_email, "duplicate_row", reason));
+                    } else {
+                        seen.insert(row.email.as_str().to_owned(), line);
+                        valid.push(ValidRow { line, ..row });
+                    }
+                }
+            }
+        }
+        let applied = write_transaction(conn, |tx| {
+            let applied = apply(tx, &msp_id, &customer_id, &valid, &caller.actor.label, at.naive_utc())?;
+            let count = |outcome: &str| applied.iter().filter(|row| row.outcome == outcome).count();
+            let summary = serde_json::json!({
+                "created": count("created"), "updated": count("updated"), "unchanged": count("unchanged"),
+                "rejected": count("rejected") + report.len(),
+            });
+            caller.record(tx, &msp_id, "account.imported", "customer", &customer_id, None, Some(&summary), at)?;
+            Ok::<_, ApiError>(applied)
+        })?;
+        report.extend(applied);
+        report.sort_by_key(|row| row.line);
+        let count = |outcome: &str| report.iter().filter(|row| row.outcome == outcome).count();
+        Ok(ImportReport {
+            created: count("created"),
+            updated: count("updated"),
+            unchanged: count("unchanged"),
+            rejected: count("rejected"),
+            rows: report,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
