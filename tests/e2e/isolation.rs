@@ -167,6 +167,22 @@ const RULES: &[(&str, Access)] = &[
     ("listAllSeatExpansionRequests", Access::Platform),
     ("approveSeatExpansionRequest",  Access::Platform),
     ("rejectSeatExpansionRequest",   Access::Platform),
+    ("listAccounts",         msp(OfA, true,  true,  Session::Hidden)),
+    ("createAccount",        msp(OfA, true,  false, Session::Hidden)),
+    ("importAccounts",       msp(OfA, true,  false, Session::Hidden)),
+    ("getAccount",           msp(OfA, true,  true,  Session::Hidden)),
+    ("updateAccount",        msp(OfA, true,  false, Session::Hidden)),
+    ("deleteAccount",        msp(OfA, true,  false, Session::Hidden)),
+    ("activateAccount",      msp(OfA, true,  false, Session::Hidden)),
+    ("deactivateAccount",    msp(OfA, true,  false, Session::Hidden)),
+    ("listAccountStatusHistory", msp(OfA, true, true, Session::Hidden)),
+    ("listSkus",             msp(Own, true,  true,  Session::Forbidden)),
+    ("getMaaSummary",        msp(Own, true,  true,  Session::Forbidden)),
+    ("getMaaHistory",        msp(Own, true,  true,  Session::Forbidden)),
+    ("listCustomerMaa",      msp(Own, true,  true,  Session::Forbidden)),
+    ("getMaaAllowance",      msp(Own, true,  true,  Session::Forbidden)),
+    ("listAllowanceOrders",  msp(Own, true,  true,  Session::Forbidden)),
+    ("createAllowanceOrder", msp(Own, false, false, Session::Forbidden)), // needs purchase_licenses
     ("listMsps",             Access::Platform),
     ("createMsp",            Access::Platform),
     ("getMsp",               Access::Platform),
@@ -287,12 +303,18 @@ struct Targets {
     spare_group: String,
     request_to_approve: String,
     request_to_reject: String,
+    account: String,
+    spare_account: String,
 }
 
 fn fill_path(operation: &Operation, targets: &Targets) -> String {
     let template = operation.path.as_str();
     if !template.contains('{') {
         return template.to_owned();
+    }
+    if template.starts_with("/api/v1/customers/{customer_id}/accounts") {
+        let account = if operation.id == "deleteAccount" { &targets.spare_account } else { &targets.account };
+        return template.replace("{customer_id}", &targets.customer).replace("{account_id}", account);
     }
     let id = match (template, operation.id.as_str()) {
         ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions" | "/api/v1/customers/{id}/groups", _) => {
@@ -353,6 +375,10 @@ fn body_for(operation: &str, n: usize) -> Value {
         "updateSeatPool" => json!({ "warning_threshold_percent": 80 }),
         "createSeatExpansionRequest" => json!({ "seats": 10, "reason": format!("matrix {n}") }),
         "approveSeatExpansionRequest" | "rejectSeatExpansionRequest" => json!({ "note": format!("matrix {n}") }),
+        "createAccount" => json!({ "email": format!("matrix-{n}@alpha-one.example"), "status": "inactive" }),
+        "updateAccount" => json!({ "department": format!("Matrix {n}") }),
+        "importAccounts" => Value::String(format!("email,status\r\nimported-{n}@alpha-one.example,inactive\r\n")),
+        "createAllowanceOrder" => json!({ "sku": "maa-1k-12m", "quantity": 1 }),
         other => panic!("{other} takes a request body but the matrix has none for it: add one to body_for"),
     }
 }
@@ -405,6 +431,13 @@ async fn request_seats(app: &TestApp, owner: &Tenant) -> Value {
     response.json().await.unwrap()
 }
 
+async fn create_account(app: &TestApp, owner: &Tenant, customer_id: &str, email: &str) -> Value {
+    let body = json!({ "email": email, "status": "inactive" });
+    let response = app.post(&format!("/api/v1/customers/{customer_id}/accounts"), Some(&owner.token), &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "creating account {email}");
+    response.json().await.unwrap()
+}
+
 async fn access_token(app: &TestApp, email: &str) -> String {
     text(&app.login(email, PASSWORD).await["access_token"])
 }
@@ -443,6 +476,17 @@ async fn build_world(app: &TestApp) -> World {
     let spare_group = create_group(app, &a, "Alpha spare group").await;
     let to_approve = request_seats(app, &a).await;
     let to_reject = request_seats(app, &a).await;
+    // Room to activate an account of c1.
+    app.set_limits(
+        &a,
+        domain::msps::MspLimits { seat_pool_total: 10, max_global_users: 10, ..domain::msps::MspLimits::starter() },
+    )
+    .await;
+    let c1_id = text(&c1["id"]);
+    let seats = app.patch(&format!("/api/v1/customers/{c1_id}"), Some(&a.token), &json!({ "seats": 5 })).await;
+    assert_eq!(seats.status(), StatusCode::OK, "giving c1 seats");
+    let account = create_account(app, &a, &c1_id, "matrix.account@alpha-one.example").await;
+    let spare_account = create_account(app, &a, &c1_id, "matrix.spare@alpha-one.example").await;
 
     let operator = app.operator_token(OPERATOR_EMAIL).await;
 
@@ -491,6 +535,9 @@ async fn build_world(app: &TestApp) -> World {
     }
     markers.extend(["Alpha group".to_owned(), text(&group["id"]), text(&spare_group["id"])]);
     markers.extend([text(&to_approve["id"]), text(&to_reject["id"])]);
+    for account in [&account, &spare_account] {
+        markers.extend([text(&account["id"]), text(&account["email"])]);
+    }
     for key in [&key, &spare_key] {
         markers.extend([text(&key["id"]), text(&key["prefix"]), text(&key["secret"])]);
     }
@@ -505,6 +552,8 @@ async fn build_world(app: &TestApp) -> World {
         spare_group: text(&spare_group["id"]),
         request_to_approve: text(&to_approve["id"]),
         request_to_reject: text(&to_reject["id"]),
+        account: text(&account["id"]),
+        spare_account: text(&spare_account["id"]),
     };
     World { tokens, logout_tokens, targets, markers }
 }
@@ -523,8 +572,11 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if let Some(body) = body {
-        request = request.json(body);
+    match body {
+        // The import takes CSV, carried here as a JSON string.
+        Some(Value::String(csv)) => request = request.header(CONTENT_TYPE, "text/csv").body(csv.clone()),
+        Some(body) => request = request.json(body),
+        None => {}
     }
     let response = request.send().await.expect("request reaches the server");
     let status = response.status();

@@ -3,12 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod accounts;
 mod admins;
 mod auth;
 mod contract;
 mod customers;
 mod http_errors;
 mod isolation;
+mod maa;
 mod portfolio;
 mod probes;
 mod schema;

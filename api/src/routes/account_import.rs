@@ -339,7 +339,8 @@ pub async fn import_accounts(
                     continue;
                 }
             };
-            let line = record.position().map_or(line, |p| p.line());
+            // The reader counts the lines before the record; people count from 1.
+            let line = record.position().map_or(line, |p| p.line() + 1);
             match check_row(&record, &header, &domains) {
                 Err(reason) => {
                     let email = cell(&record, &header, "email").unwrap_or_default().to_owned();
