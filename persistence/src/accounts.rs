@@ -232,23 +232,36 @@ fn new_record(
 
 /// Writes new accounts, each with its first status change, in batches.
 pub fn insert_all(conn: &mut DbConnection, records: &[AccountRecord], changed_by: &str) -> Result<(), StoreError> {
+    let changes: Vec<StatusChangeRecord> = records
+        .iter()
+        .map(|record| StatusChangeRecord {
+            id: crate::new_id(),
+            account_id: record.id.clone(),
+            msp_id: record.msp_id.clone(),
+            status: record.status.clone(),
+            changed_at: record.created_at,
+            changed_by: changed_by.to_owned(),
+        })
+        .collect();
+    load_accounts(conn, records, &changes)
+}
+
+/// Writes account rows and status changes as they are, in batches: for
+/// bulk loads whose roll-up the caller writes ([`crate::maa::add_tallies`],
+/// [`add_active`]).
+pub fn load_accounts(
+    conn: &mut DbConnection,
+    records: &[AccountRecord],
+    changes: &[StatusChangeRecord],
+) -> Result<(), StoreError> {
     // Stays under SQLite's limit of bound parameters per statement.
     for batch in records.chunks(1_000) {
         per_backend!(conn, |backend| diesel::insert_into(accounts::table).values(batch).execute(backend))?;
-        let changes: Vec<StatusChangeRecord> = batch
-            .iter()
-            .map(|record| StatusChangeRecord {
-                id: crate::new_id(),
-                account_id: record.id.clone(),
-                msp_id: record.msp_id.clone(),
-                status: record.status.clone(),
-                changed_at: record.created_at,
-                changed_by: changed_by.to_owned(),
-            })
-            .collect();
-        per_backend!(conn, |backend| {
-            diesel::insert_into(account_status_changes::table).values(&changes).execute(backend)
-        })?;
+    }
+    for batch in changes.chunks(2_000) {
+        per_backend!(conn, |backend| diesel::insert_into(account_status_changes::table)
+            .values(batch)
+            .execute(backend))?;
     }
     Ok(())
 }
