@@ -161,6 +161,13 @@ pub struct MonthTally {
     pub newly_counted: i64,
 }
 
+impl std::ops::AddAssign for MonthTally {
+    fn add_assign(&mut self, other: Self) {
+        self.net_change += other.net_change;
+        self.newly_counted += other.newly_counted;
+    }
+}
+
 /// What a status change does to the roll-up and to the account's memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Effect {
@@ -310,9 +317,7 @@ mod tests {
                 let mut last_active = None;
                 for change in changes {
                     if let Some(effect) = effect_of(status, change.status, last_active, change.at) {
-                        let tally = tallies.entry(effect.month).or_default();
-                        tally.net_change += effect.tally.net_change;
-                        tally.newly_counted += effect.tally.newly_counted;
+                        *tallies.entry(effect.month).or_default() += effect.tally;
                         last_active = Some(effect.last_active_month);
                     }
                     status = Some(change.status);

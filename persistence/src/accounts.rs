@@ -464,9 +464,7 @@ impl<'a> StatusBatch<'a> {
 
     fn count(&mut self, effect: Option<Effect>) {
         if let Some(effect) = effect {
-            let tally = self.tallies.entry(effect.month).or_default();
-            tally.net_change += effect.tally.net_change;
-            tally.newly_counted += effect.tally.newly_counted;
+            *self.tallies.entry(effect.month).or_default() += effect.tally;
             self.net_change += effect.tally.net_change;
         }
     }

@@ -77,9 +77,7 @@ pub fn tallies_of_msp(
         .load(conn)?;
     let mut by_month: BTreeMap<Month, MonthTally> = BTreeMap::new();
     for (month, net_change, newly_counted) in rows {
-        let tally = by_month.entry(Month::of_day(month)).or_default();
-        tally.net_change += net_change;
-        tally.newly_counted += newly_counted;
+        *by_month.entry(Month::of_day(month)).or_default() += MonthTally { net_change, newly_counted };
     }
     Ok(by_month)
 }

@@ -315,9 +315,7 @@ fn seed_accounts(
             let at = now - chrono::Duration::seconds(*offset);
             let to = if k % 2 == 0 { AccountStatus::Active } else { AccountStatus::Inactive };
             if let Some(effect) = domain::maa::effect_of(status, to, last_active, at) {
-                let tally = tallies.entry(effect.month).or_default();
-                tally.net_change += effect.tally.net_change;
-                tally.newly_counted += effect.tally.newly_counted;
+                *tallies.entry(effect.month).or_default() += effect.tally;
                 last_active = Some(effect.last_active_month);
             }
             status = Some(to);

@@ -190,6 +190,7 @@ on_both_backends! {
         let a = msp_with_room(&app, "Import MSP", 100).await;
         let c = customer(&app, &a, "import.example", 3, 1_000).await;
         let existing = created(&app, &a, &c, "kept@import.example", "active").await;
+        let sleeper = created(&app, &a, &c, "gus@import.example", "inactive").await;
         let csv = "Email,display_name,department,status\r\n\
             ann@import.example,Ann,Finance,active\r\n\
             bob@msp.example,Bob,IT,active\r\n\
@@ -199,12 +200,13 @@ on_both_backends! {
             dee@import.example,Dee,,inactive\r\n\
             eve@import.example,Eve,,active\r\n\
             fay@import.example,Fay,,active\r\n\
-            \"quoted, name@import.example\",x\r\n";
+            \"quoted, name@import.example\",x\r\n\
+            gus@import.example,Gus,,active\r\n";
         let response = import(&app, &a, &c, csv).await;
         assert_eq!(response.status(), StatusCode::OK);
         let report: Value = response.json().await.unwrap();
         let outcome = |line: u64| report["rows"].as_array().unwrap().iter().find(|r| r["line"] == line).unwrap().clone();
-        assert_eq!((report["created"].as_i64(), report["updated"].as_i64(), report["rejected"].as_i64()), (Some(3), Some(1), Some(5)), "{report}");
+        assert_eq!((report["created"].as_i64(), report["updated"].as_i64(), report["rejected"].as_i64()), (Some(3), Some(1), Some(6)), "{report}");
         assert_eq!(outcome(2)["outcome"], "created", "{report}");
         assert!(outcome(3)["reason"].as_str().unwrap().contains("not one of the customer's domains"));
         assert!(outcome(4)["reason"].as_str().unwrap().starts_with("status:"));
@@ -216,12 +218,16 @@ on_both_backends! {
         assert_eq!(outcome(8)["outcome"], "created");
         assert_eq!(outcome(9)["code"], "account_seat_limit_reached");
         assert_eq!(outcome(10)["code"], "invalid_row");
+        // Refused for its activation, the row changes nothing else either.
+        assert_eq!(outcome(11)["code"], "account_seat_limit_reached");
+        let gus: Value = app.get(&format!("/api/v1/customers/{c}/accounts/{sleeper}"), Some(&a.token)).await.json().await.unwrap();
+        assert_eq!((gus["display_name"].as_str(), gus["status"].as_str()), (None, Some("inactive")));
         assert_eq!(active_in_storage(&app, &c).await, (3, 3));
 
         let again: Value = import(&app, &a, &c, csv).await.json().await.unwrap();
         assert_eq!((again["created"].as_i64(), again["updated"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(0), Some(4)), "{again}");
         let list: Value = app.get(&format!("/api/v1/customers/{c}/accounts"), Some(&a.token)).await.json().await.unwrap();
-        assert_eq!(list["items"].as_array().unwrap().len(), 4);
+        assert_eq!(list["items"].as_array().unwrap().len(), 5);
         let kept: Value = app.get(&format!("/api/v1/customers/{c}/accounts/{existing}"), Some(&a.token)).await.json().await.unwrap();
         assert_eq!((kept["display_name"].as_str(), kept["department"].as_str()), (Some("Kept"), Some("Ops")));
 

@@ -231,21 +231,25 @@ fn apply(
                 new_records.push(record);
                 continue;
             };
-            let mut outcome = "unchanged";
-            if let Some(changed) = with_profile(current, row) {
-                accounts::write_profile(tx, &changed, at).map_err(email_taken)?;
-                outcome = "updated";
-            }
-            if let Some(to) = row.status.filter(|to| *to != current.account_status()) {
-                if to == AccountStatus::Active {
+            // Admitted first, so that a refused row writes nothing at all.
+            let status_change = row.status.filter(|to| *to != current.account_status());
+            match status_change {
+                Some(AccountStatus::Active) => {
                     let counted = domain::maa::already_counted(current.account_status(), current.last_active(), month);
                     if let Err(refusal) = budget.admit(counted) {
                         report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), format!("{refusal}")));
                         continue;
                     }
-                } else {
-                    budget.release();
                 }
+                Some(AccountStatus::Inactive) => budget.release(),
+                None => {}
+            }
+            let mut outcome = "unchanged";
+            if let Some(changed) = with_profile(current, row) {
+                accounts::write_profile(tx, &changed, at).map_err(email_taken)?;
+                outcome = "updated";
+            }
+            if let Some(to) = status_change {
                 batch.change(tx, current, to, at)?;
                 outcome = "updated";
             }

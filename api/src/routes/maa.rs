@@ -225,13 +225,21 @@ pub struct AllowanceOrderPage {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAllowanceOrder {
-    /// Id of a SKU of `GET /api/v1/skus`.
-    #[schema(example = "maa-1k-12m")]
+    #[schema(schema_with = sku_schema)]
     pub sku: String,
     /// Units, 1–1000.
     #[serde(deserialize_with = "crate::json::integer")]
     #[schema(minimum = 1, maximum = 1000, example = 2)]
     pub quantity: i64,
+}
+
+fn sku_schema() -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(SKUS.iter().map(|sku| sku.id)))
+        .description(Some("Id of a SKU of `GET /api/v1/skus`."))
+        .examples([serde_json::json!("maa-1k-12m")])
 }
 
 /// One month of the allowance.
