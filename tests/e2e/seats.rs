@@ -133,20 +133,12 @@ on_both_backends! {
         assert_eq!(summary["warning_level"], "none");
 
         // Seats never go below the active users.
-        let (msp_id, customer_id) = (a.msp_id.clone(), first["id"].as_str().unwrap().to_owned());
-        app.with_db(move |conn| {
-            use diesel::RunQueryDsl;
-            for n in 0..5 {
-                diesel::sql_query(format!(
-                    "INSERT INTO accounts (id, msp_id, customer_id, email, status, created_at, updated_at) VALUES \
-                     ('{}', '{msp_id}', '{customer_id}', 'u{n}@c1.example', 'active', '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
-                    uuid::Uuid::now_v7()
-                ))
-                .execute(conn)
-                .unwrap();
-            }
-        })
-        .await;
+        app.set_limits(&a, MspLimits { max_organizations: 10, seat_pool_total: 100, max_global_users: 10, ..MspLimits::starter() }).await;
+        let accounts = format!("{path}/accounts");
+        for n in 0..5 {
+            let created = app.post(&accounts, Some(&a.token), &json!({ "email": format!("u{n}@c1.example") })).await;
+            assert_eq!(created.status(), StatusCode::CREATED);
+        }
         let problem = assert_problem(app.patch(&path, Some(&a.token), &json!({ "seats": 4 })).await, StatusCode::CONFLICT, "seats_below_active_users").await;
         assert!(problem["detail"].as_str().unwrap().contains("5 active users"), "{problem}");
         assert_eq!(app.patch(&path, Some(&a.token), &json!({ "seats": 5 })).await.status(), StatusCode::OK);
