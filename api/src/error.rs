@@ -79,6 +79,22 @@ impl FieldErrors {
         result.map_err(|e| self.0.push(InvalidField::at(pointer, e))).ok()
     }
 
+    /// Parses an optional field that `null` clears: `Some(None)` for `null`,
+    /// `Some(Some(value))` for a valid value, `None` when the field is absent
+    /// (in a PATCH: leave it) or invalid (recorded at `pointer`).
+    pub fn clearable<T, E: ToString>(
+        &mut self,
+        pointer: &str,
+        raw: Option<Option<String>>,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(value)) => self.check(pointer, parse(&value)).map(Some),
+        }
+    }
+
     /// Records one invalid field.
     pub fn push(&mut self, field: InvalidField) {
         self.0.push(field);

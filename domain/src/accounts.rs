@@ -5,6 +5,7 @@
 use crate::customers::customer_text;
 use crate::email::{EmailAddress, EmailError};
 pub use crate::maa::AccountStatus;
+use crate::maa::{Month, already_counted};
 pub use crate::text::NameError;
 
 /// An account's e-mail address: a valid address whose domain is one of its
@@ -77,6 +78,30 @@ pub struct AccountProfile {
     pub department: Option<Department>,
     /// Their id in the customer's directory.
     pub external_id: Option<ExternalId>,
+}
+
+/// Changes to an account's descriptive fields: `None` leaves a field as it
+/// is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChanges {
+    /// How the person is called.
+    pub display_name: Option<Option<DisplayName>>,
+    /// Their department.
+    pub department: Option<Option<Department>>,
+    /// Their id in the customer's directory.
+    pub external_id: Option<Option<ExternalId>>,
+}
+
+impl ProfileChanges {
+    /// The profile of a new account made with these values (a field left
+    /// alone is empty).
+    pub fn into_profile(self) -> AccountProfile {
+        AccountProfile {
+            display_name: self.display_name.flatten(),
+            department: self.department.flatten(),
+            external_id: self.external_id.flatten(),
+        }
+    }
 }
 
 /// A new account.
@@ -185,10 +210,33 @@ impl ActivationBudget {
         Self { customer: None, kind: UserKind::Local, max_users: max_local_users, active_users: local_active }
     }
 
-    /// Spends one activation of an account; `already_counted` when it was
-    /// active at some moment of the current month (it then adds nothing to
-    /// the month's MAA, and the MAU threshold does not stop it).
-    pub fn admit(&mut self, already_counted: bool) -> Result<(), ActivationRefusal> {
+    /// Takes an account from `from` (`None`: it is being created) to `to` in
+    /// `month`: an activation spends a seat, a user and, unless the account
+    /// already counted this month, one MAA; a deactivation gives the seat and
+    /// the user back; anything else changes nothing.
+    pub fn change(
+        &mut self,
+        from: Option<AccountStatus>,
+        to: AccountStatus,
+        last_active_month: Option<Month>,
+        month: Month,
+    ) -> Result<(), ActivationRefusal> {
+        match (from, to) {
+            (Some(before), after) if before == after => Ok(()),
+            (None, AccountStatus::Active) => self.admit(false),
+            (Some(before), AccountStatus::Active) => self.admit(already_counted(before, last_active_month, month)),
+            (Some(_), AccountStatus::Inactive) => {
+                self.release();
+                Ok(())
+            }
+            (None, AccountStatus::Inactive) => Ok(()),
+        }
+    }
+
+    /// Spends one activation; `already_counted` when the account was active
+    /// at some moment of the current month (it then adds nothing to the
+    /// month's MAA, and the MAU threshold does not stop it).
+    fn admit(&mut self, already_counted: bool) -> Result<(), ActivationRefusal> {
         if let Some(customer) = &self.customer {
             if customer.active_accounts >= customer.seats {
                 return Err(ActivationRefusal::SeatLimit { seats: customer.seats });
@@ -212,7 +260,7 @@ impl ActivationBudget {
     }
 
     /// Gives back what a deactivation frees: a seat and a user, never MAA.
-    pub fn release(&mut self) {
+    fn release(&mut self) {
         if let Some(customer) = &mut self.customer {
             customer.active_accounts -= 1;
         }
@@ -261,6 +309,24 @@ mod tests {
         let mut own = ActivationBudget::for_own_organisation(1, 0);
         assert_eq!(own.admit(false), Ok(()));
         assert_eq!(own.admit(false), Err(ActivationRefusal::LocalUserLimit { max: 1 }));
+    }
+
+    #[test]
+    fn only_real_changes_touch_the_budget() {
+        let may = Month::new(2026, 5).unwrap_or_else(|| Month::of_day(chrono::NaiveDate::MIN));
+        let (active, inactive) = (AccountStatus::Active, AccountStatus::Inactive);
+        let mut budget = ActivationBudget::for_customer(customer(1, 1, 10, 1), 10, 1);
+        assert_eq!(budget.change(Some(active), active, Some(may), may), Ok(()));
+        assert_eq!(budget.change(None, inactive, None, may), Ok(()));
+        assert_eq!(budget.change(None, active, None, may), Err(ActivationRefusal::SeatLimit { seats: 1 }));
+        assert_eq!(budget.change(Some(active), inactive, Some(may), may), Ok(()));
+        // Back the same month: the seat is free and the MAA already counted.
+        let mut at_threshold = ActivationBudget::for_customer(customer(1, 0, 1, 1), 10, 0);
+        assert_eq!(
+            at_threshold.change(Some(inactive), active, Some(may.plus(-1)), may),
+            Err(ActivationRefusal::MauThreshold { max_mau: 1 })
+        );
+        assert_eq!(at_threshold.change(Some(inactive), active, Some(may), may), Ok(()));
     }
 
     #[test]

@@ -1,17 +1,17 @@
 //! Accounts, their status history, and the counters their activation limits
 //! are checked against.
 //!
-//! Every status change goes through [`write_status`] (the account row and its
-//! history) plus [`add_active`] and [`crate::maa::add_tallies`] (the counters
-//! and the monthly roll-up), in the caller's transaction, after
-//! [`lock_budget`] has locked the rows that serialise the organisation's
-//! activations: the customer's row, then the MSP's.
+//! Every status change goes through a [`StatusBatch`] (the account row and
+//! its history as each change is made; the counters and the monthly roll-up
+//! once at the end), in the caller's transaction, after [`lock_budget`] has
+//! locked the rows that serialise the organisation's activations: the
+//! customer's row, then the MSP's.
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use domain::accounts::{AccountStatus, ActivationBudget, CustomerAllowance, NewAccount};
+use domain::accounts::{AccountEmail, AccountStatus, ActivationBudget, CustomerAllowance, NewAccount, ProfileChanges};
 use domain::maa::{Effect, Month};
 
 use crate::database::per_backend;
@@ -79,6 +79,28 @@ impl AccountRecord {
     /// The last month the account was active in.
     pub fn last_active(&self) -> Option<Month> {
         self.last_active_month.map(Month::of_day)
+    }
+
+    /// The account with a new address and `changes` applied, for
+    /// [`write_profile`]; `None` when that changes nothing.
+    pub fn with_profile(&self, email: Option<&AccountEmail>, changes: &ProfileChanges) -> Option<Self> {
+        fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+            value.as_ref().map(|v| v.as_ref().to_owned())
+        }
+        let mut changed = self.clone();
+        if let Some(email) = email {
+            email.as_str().clone_into(&mut changed.email);
+        }
+        if let Some(value) = &changes.display_name {
+            changed.display_name = text(value);
+        }
+        if let Some(value) = &changes.department {
+            changed.department = text(value);
+        }
+        if let Some(value) = &changes.external_id {
+            changed.external_id = text(value);
+        }
+        (changed != *self).then_some(changed)
     }
 }
 
@@ -302,19 +324,18 @@ pub fn find_by_emails(
 /// Writes an account's new status and keeps the change in its history;
 /// `effect` is what the change did to the roll-up (from
 /// [`domain::maa::effect_of`]).
-pub fn write_status(
+fn write_status(
     conn: &mut DbConnection,
     account: &AccountRecord,
     to: AccountStatus,
-    effect: Option<Effect>,
+    effect: Effect,
     at: NaiveDateTime,
     changed_by: &str,
 ) -> Result<(), StoreError> {
-    let last_active_month = effect.map(|e| e.last_active_month.first_day()).or(account.last_active_month);
     diesel::update(accounts::table.find(&account.id))
         .set((
             accounts::status.eq(to.as_str()),
-            accounts::last_active_month.eq(last_active_month),
+            accounts::last_active_month.eq(effect.last_active_month.first_day()),
             accounts::status_changed_at.eq(at),
             accounts::updated_at.eq(at),
         ))
@@ -492,7 +513,7 @@ impl<'a> StatusBatch<'a> {
         let Some(effect) = domain::maa::effect_of(Some(account.account_status()), to, account.last_active(), at) else {
             return Ok(account.clone());
         };
-        write_status(conn, account, to, Some(effect), at, self.changed_by)?;
+        write_status(conn, account, to, effect, at, self.changed_by)?;
         self.count(Some(effect));
         Ok(AccountRecord {
             status: to.as_str().to_owned(),

@@ -51,16 +51,8 @@ pub fn tallies_of(
     organization_id: &str,
     from: Month,
 ) -> Result<BTreeMap<Month, MonthTally>, StoreError> {
-    let rows: Vec<(NaiveDate, i64, i64)> = maa_tallies::table
-        .filter(maa_tallies::organization_id.eq(organization_id))
-        .filter(maa_tallies::msp_id.eq(msp_id))
-        .filter(maa_tallies::month.ge(from.first_day()))
-        .select((maa_tallies::month, maa_tallies::net_change, maa_tallies::newly_counted))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(month, net_change, newly_counted)| (Month::of_day(month), MonthTally { net_change, newly_counted }))
-        .collect())
+    let mut by_organization = tallies_of_organizations(conn, msp_id, &[organization_id.to_owned()], from)?;
+    Ok(by_organization.remove(organization_id).unwrap_or_default())
 }
 
 /// The tallies of all the MSP's organisations together from `from` on:

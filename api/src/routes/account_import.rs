@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use domain::access::Action;
 use domain::accounts::{
-    AccountEmail, AccountProfile, AccountStatus, ActivationBudget, Department, DisplayName, ExternalId, NewAccount,
+    AccountEmail, AccountStatus, ActivationBudget, Department, DisplayName, ExternalId, NewAccount, ProfileChanges,
 };
-use futures_util::StreamExt;
+use domain::maa::Month;
 use persistence::DbConnection;
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
 use persistence::transactions::write_transaction;
@@ -26,7 +25,7 @@ use crate::error::responses::{
 };
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::path_id;
-use crate::routes::accounts::{customer_domains, email_taken, parse_email};
+use crate::routes::accounts::{customer_domains, email_taken};
 use crate::state::{AppState, now};
 
 /// Largest file accepted: 10 MiB.
@@ -81,11 +80,29 @@ struct ValidRow {
     line: u64,
     raw_email: String,
     email: AccountEmail,
-    /// Each present column's value; `None` for an empty cell, which clears.
-    display_name: Option<Option<DisplayName>>,
-    department: Option<Option<Department>>,
-    external_id: Option<Option<ExternalId>>,
+    /// The text columns of the file: an empty cell clears.
+    profile: ProfileChanges,
+    /// `None` when the file has no status for the row.
     status: Option<AccountStatus>,
+}
+
+impl ValidRow {
+    /// The status the row asks for: its own, else the account's, else (a new
+    /// account) active.
+    fn target(&self, current: Option<&AccountRecord>) -> AccountStatus {
+        self.status.or(current.map(AccountRecord::account_status)).unwrap_or(AccountStatus::Active)
+    }
+
+    fn applied(&self, outcome: &'static str, account_id: &str) -> ImportedRow {
+        ImportedRow {
+            line: self.line,
+            email: self.raw_email.clone(),
+            outcome,
+            account_id: Some(account_id.to_owned()),
+            code: None,
+            reason: None,
+        }
+    }
 }
 
 /// What the header says: the position of each known column.
@@ -118,20 +135,22 @@ fn cell<'r>(record: &'r csv::StringRecord, header: &Header, column: &str) -> Opt
 }
 
 /// Checks one row against everything but the database.
-fn check_row(record: &csv::StringRecord, header: &Header, domains: &[String]) -> Result<ValidRow, String> {
+fn check_row(line: u64, record: &csv::StringRecord, header: &Header, domains: &[String]) -> Result<ValidRow, String> {
     if record.len() != header.width {
         return Err(format!("has {} cells; the header has {}", record.len(), header.width));
     }
     let raw_email = cell(record, header, "email").unwrap_or_default().to_owned();
-    let email = parse_email(&raw_email, domains).map_err(|e| format!("email: {e}"))?;
-    let display_name = text_cell(record, header, "display_name", DisplayName::parse)?;
-    let department = text_cell(record, header, "department", Department::parse)?;
-    let external_id = text_cell(record, header, "external_id", ExternalId::parse)?;
+    let email = AccountEmail::parse(&raw_email, domains).map_err(|e| format!("email: {e}"))?;
+    let profile = ProfileChanges {
+        display_name: text_cell(record, header, "display_name", DisplayName::parse)?,
+        department: text_cell(record, header, "department", Department::parse)?,
+        external_id: text_cell(record, header, "external_id", ExternalId::parse)?,
+    };
     let status = match cell(record, header, "status") {
         None | Some("") => None,
         Some(raw) => Some(raw.to_ascii_lowercase().parse::<AccountStatus>().map_err(|e| format!("status: {e}"))?),
     };
-    Ok(ValidRow { line: 0, raw_email, email, display_name, department, external_id, status })
+    Ok(ValidRow { line, raw_email, email, profile, status })
 }
 
 /// A text column's cell: absent column `None`, empty cell `Some(None)`.
@@ -148,38 +167,8 @@ fn text_cell<T>(
     }
 }
 
-fn as_text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
-    value.as_ref().map(|v| v.as_ref().to_owned())
-}
-
 fn rejected(line: u64, email: String, code: &'static str, reason: String) -> ImportedRow {
     ImportedRow { line, email, outcome: "rejected", account_id: None, code: Some(code), reason: Some(reason) }
-}
-
-fn applied(row: &ValidRow, outcome: &'static str, account_id: &str) -> ImportedRow {
-    ImportedRow {
-        line: row.line,
-        email: row.raw_email.clone(),
-        outcome,
-        account_id: Some(account_id.to_owned()),
-        code: None,
-        reason: None,
-    }
-}
-
-/// The account as the row wants it, or `None` when nothing changes.
-fn with_profile(current: &AccountRecord, row: &ValidRow) -> Option<AccountRecord> {
-    let mut changed = current.clone();
-    if let Some(value) = &row.display_name {
-        changed.display_name = as_text(value);
-    }
-    if let Some(value) = &row.department {
-        changed.department = as_text(value);
-    }
-    if let Some(value) = &row.external_id {
-        changed.external_id = as_text(value);
-    }
-    (changed != *current).then_some(changed)
 }
 
 /// Applies the checked rows in one transaction. Rows that only deactivate or
@@ -201,59 +190,40 @@ fn apply(
     let mut batch = StatusBatch::new(msp_id, organization, changed_by);
     let mut report = Vec::with_capacity(rows.len());
     let mut new_records = Vec::new();
-    let month = domain::maa::Month::of(at);
     let activates = |row: &ValidRow| {
-        let current = existing.get(row.email.as_str()).map(AccountRecord::account_status);
-        row.status.or(current.is_none().then_some(AccountStatus::Active)) == Some(AccountStatus::Active)
-            && current != Some(AccountStatus::Active)
+        let current = existing.get(row.email.as_str());
+        row.target(current) == AccountStatus::Active
+            && current.map(AccountRecord::account_status) != Some(AccountStatus::Active)
     };
     for pass_activations in [false, true] {
         for row in rows.iter().filter(|row| activates(row) == pass_activations) {
-            let Some(current) = existing.get(row.email.as_str()) else {
-                let status = row.status.unwrap_or(AccountStatus::Active);
-                if status == AccountStatus::Active
-                    && let Err(refusal) = budget.admit(false)
-                {
-                    report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), format!("{refusal}")));
-                    continue;
-                }
-                let new = NewAccount {
-                    email: row.email.clone(),
-                    profile: AccountProfile {
-                        display_name: row.display_name.clone().flatten(),
-                        department: row.department.clone().flatten(),
-                        external_id: row.external_id.clone().flatten(),
-                    },
-                    status,
-                };
+            let current = existing.get(row.email.as_str());
+            let to = row.target(current);
+            let month = Month::of(current.map_or(at, |c| at.max(c.status_changed_at)));
+            // Admitted first, so that a refused row writes nothing at all.
+            let from = current.map(AccountRecord::account_status);
+            if let Err(refusal) = budget.change(from, to, current.and_then(AccountRecord::last_active), month) {
+                report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), refusal.to_string()));
+                continue;
+            }
+            let Some(current) = current else {
+                let new =
+                    NewAccount { email: row.email.clone(), profile: row.profile.clone().into_profile(), status: to };
                 let record = batch.create(&new, at);
-                report.push(applied(row, "created", &record.id));
+                report.push(row.applied("created", &record.id));
                 new_records.push(record);
                 continue;
             };
-            // Admitted first, so that a refused row writes nothing at all.
-            let status_change = row.status.filter(|to| *to != current.account_status());
-            match status_change {
-                Some(AccountStatus::Active) => {
-                    let counted = domain::maa::already_counted(current.account_status(), current.last_active(), month);
-                    if let Err(refusal) = budget.admit(counted) {
-                        report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), format!("{refusal}")));
-                        continue;
-                    }
-                }
-                Some(AccountStatus::Inactive) => budget.release(),
-                None => {}
-            }
             let mut outcome = "unchanged";
-            if let Some(changed) = with_profile(current, row) {
+            if let Some(changed) = current.with_profile(None, &row.profile) {
                 accounts::write_profile(tx, &changed, at).map_err(email_taken)?;
                 outcome = "updated";
             }
-            if let Some(to) = status_change {
+            if to != current.account_status() {
                 batch.change(tx, current, to, at)?;
                 outcome = "updated";
             }
-            report.push(applied(row, outcome, &current.id));
+            report.push(row.applied(outcome, &current.id));
         }
     }
     accounts::insert_all(tx, &new_records, changed_by).map_err(email_taken)?;
@@ -304,22 +274,14 @@ pub async fn import_accounts(
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-    if essence.as_deref() != Some("text/csv") {
+    if crate::json::content_type(&req).as_deref() != Some("text/csv") {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest { code: "unreadable_body", detail: e.to_string() })?;
-        if body.len() + chunk.len() > MAX_BYTES {
-            return Err(ApiError::PayloadTooLarge { limit: MAX_BYTES });
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::json::read_body(&mut payload, MAX_BYTES, |e| ApiError::BadRequest {
+        code: "unreadable_body",
+        detail: format!("the body could not be read ({e})"),
+    })
+    .await?;
     let at = now();
     let report = db::run(&state.pool, move |conn| {
         let domains = customer_domains(conn, &msp_id, &customer_id)?;
@@ -345,7 +307,7 @@ pub async fn import_accounts(
             };
             // The reader counts the lines before the record; people count from 1.
             let line = record.position().map_or(line, |p| p.line() + 1);
-            match check_row(&record, &header, &domains) {
+            match check_row(line, &record, &header, &domains) {
                 Err(reason) => {
                     let email = cell(&record, &header, "email").unwrap_or_default().to_owned();
                     report.push(rejected(line, email, "invalid_row", reason));
@@ -356,7 +318,7 @@ pub async fn import_accounts(
                         report.push(rejected(line, row.raw_email, "duplicate_row", reason));
                     } else {
                         seen.insert(row.email.as_str().to_owned(), line);
-                        valid.push(ValidRow { line, ..row });
+                        valid.push(row);
                     }
                 }
             }

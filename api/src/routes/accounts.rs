@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::access::Action;
 use domain::accounts::{
-    AccountEmail, AccountEmailError, AccountProfile, AccountStatus, ActivationRefusal, Department, DisplayName,
-    ExternalId, NewAccount,
+    AccountEmail, AccountProfile, AccountStatus, ActivationRefusal, Department, DisplayName, ExternalId, NewAccount,
+    ProfileChanges,
 };
 use persistence::accounts::{self, AccountFilter, AccountRecord, Organization, StatusBatch, StatusChangeRecord};
 use persistence::transactions::write_transaction;
@@ -26,7 +26,7 @@ use crate::error::responses::{
 };
 use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::json::ValidJson;
-use crate::pagination::{cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::pagination::{PageParams, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
 use crate::state::{AppState, now};
 
 /// An end user of a customer.
@@ -78,7 +78,7 @@ impl From<AccountRecord> for Account {
     }
 }
 
-pub(crate) fn status_schema() -> ObjectBuilder {
+fn status_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(AccountStatus::spellings()))
@@ -197,17 +197,6 @@ pub struct AccountListParams {
     pub email_prefix: Option<String>,
 }
 
-/// `?limit=&cursor=` of the status history.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryParams {
-    /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 fn collection_path(customer_id: &str) -> String {
     format!("/api/v1/customers/{customer_id}/accounts")
 }
@@ -237,25 +226,6 @@ pub(crate) fn customer_domains(
     Ok(customers::find(conn, msp_id, customer_id)?.ok_or(ApiError::NotFound)?.domains)
 }
 
-pub(crate) fn parse_email(raw: &str, domains: &[String]) -> Result<AccountEmail, String> {
-    AccountEmail::parse(raw, domains).map_err(|error| match error {
-        AccountEmailError::ForeignDomain { .. } => error.to_string(),
-        AccountEmailError::Invalid(inner) => inner.to_string(),
-    })
-}
-
-fn optional<T, E: ToString>(
-    errors: &mut FieldErrors,
-    pointer: &str,
-    raw: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Option<Option<T>> {
-    match raw {
-        None => Some(None),
-        Some(raw) => errors.check(pointer, parse(raw)).map(Some),
-    }
-}
-
 /// Moves one account to `to` under the organisation's locks, checking the
 /// activation limits; the account as it is afterwards.
 pub(crate) fn set_status(
@@ -270,11 +240,8 @@ pub(crate) fn set_status(
     let mut budget = accounts::lock_budget(tx, msp_id, organization, at)?.ok_or(ApiError::NotFound)?;
     let current = accounts::find(tx, msp_id, organization, account_id)?.ok_or(ApiError::NotFound)?;
     let mut batch = StatusBatch::new(msp_id, organization, changed_by);
-    let status = current.account_status();
-    if to == AccountStatus::Active && status != AccountStatus::Active {
-        let month = domain::maa::Month::of(at.max(current.status_changed_at));
-        budget.admit(domain::maa::already_counted(status, current.last_active(), month)).map_err(refused)?;
-    }
+    let month = domain::maa::Month::of(at.max(current.status_changed_at));
+    budget.change(Some(current.account_status()), to, current.last_active(), month).map_err(refused)?;
     let changed = batch.change(tx, &current, to, at)?;
     batch.finish(tx)?;
     Ok((current, changed))
@@ -388,11 +355,11 @@ pub async fn create_account(
     let created = db::run(&state.pool, move |conn| {
         let domains = customer_domains(conn, &msp_id, &customer_id)?;
         let mut errors = FieldErrors::default();
-        let email = errors.check("/email", parse_email(&body.email, &domains));
-        let display_name = optional(&mut errors, "/display_name", body.display_name.as_deref(), DisplayName::parse);
-        let department = optional(&mut errors, "/department", body.department.as_deref(), Department::parse);
-        let external_id = optional(&mut errors, "/external_id", body.external_id.as_deref(), ExternalId::parse);
-        let status = optional(&mut errors, "/status", body.status.as_deref(), str::parse::<AccountStatus>);
+        let email = errors.check("/email", AccountEmail::parse(&body.email, &domains));
+        let display_name = errors.clearable("/display_name", Some(body.display_name), DisplayName::parse);
+        let department = errors.clearable("/department", Some(body.department), Department::parse);
+        let external_id = errors.clearable("/external_id", Some(body.external_id), ExternalId::parse);
+        let status = errors.clearable("/status", Some(body.status), str::parse::<AccountStatus>);
         let new = errors.finish((|| {
             Some(NewAccount {
                 email: email?,
@@ -408,9 +375,7 @@ pub async fn create_account(
             let organization = Organization::Customer(&customer_id);
             let mut budget =
                 accounts::lock_budget(tx, &msp_id, organization, at.naive_utc())?.ok_or(ApiError::NotFound)?;
-            if new.status == AccountStatus::Active {
-                budget.admit(false).map_err(refused)?;
-            }
+            budget.change(None, new.status, None, domain::maa::Month::of(at.naive_utc())).map_err(refused)?;
             let mut batch = StatusBatch::new(&msp_id, organization, &caller.actor.label);
             let record = batch.create(&new, at.naive_utc());
             accounts::insert_all(tx, std::slice::from_ref(&record), &caller.actor.label).map_err(email_taken)?;
@@ -501,37 +466,19 @@ pub async fn update_account(
     let updated = db::run(&state.pool, move |conn| {
         let domains = customer_domains(conn, &msp_id, &customer_id)?;
         let mut errors = FieldErrors::default();
-        let email = optional(&mut errors, "/email", body.email.as_deref(), |raw| parse_email(raw, &domains));
-        let display_name = clearable(&mut errors, "/display_name", &body.display_name, |raw| {
-            DisplayName::parse(raw).map(|v| v.as_str().to_owned())
-        });
-        let department = clearable(&mut errors, "/department", &body.department, |raw| {
-            Department::parse(raw).map(|v| v.as_str().to_owned())
-        });
-        let external_id = clearable(&mut errors, "/external_id", &body.external_id, |raw| {
-            ExternalId::parse(raw).map(|v| v.as_str().to_owned())
-        });
-        let (email, display_name, department, external_id) =
-            errors.finish((|| Some((email?, display_name?, department?, external_id?)))())?;
+        let email = body.email.and_then(|raw| errors.check("/email", AccountEmail::parse(&raw, &domains)));
+        let changes = ProfileChanges {
+            display_name: errors.clearable("/display_name", body.display_name, DisplayName::parse),
+            department: errors.clearable("/department", body.department, Department::parse),
+            external_id: errors.clearable("/external_id", body.external_id, ExternalId::parse),
+        };
+        errors.finish(Some(()))?;
         write_transaction(conn, |tx| {
             let current = accounts::find(tx, &msp_id, Organization::Customer(&customer_id), &account_id)?
                 .ok_or(ApiError::NotFound)?;
-            let mut changed = current.clone();
-            if let Some(email) = &email {
-                email.as_str().clone_into(&mut changed.email);
-            }
-            if let Some(value) = &display_name {
-                changed.display_name.clone_from(value);
-            }
-            if let Some(value) = &department {
-                changed.department.clone_from(value);
-            }
-            if let Some(value) = &external_id {
-                changed.external_id.clone_from(value);
-            }
-            if changed == current {
+            let Some(mut changed) = current.with_profile(email.as_ref(), &changes) else {
                 return Ok(Account::from(current));
-            }
+            };
             changed.updated_at = at.naive_utc();
             accounts::write_profile(tx, &changed, at.naive_utc()).map_err(email_taken)?;
             let (before, after) = (Account::from(current), Account::from(changed));
@@ -550,21 +497,6 @@ pub async fn update_account(
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
-}
-
-/// A field of a PATCH that `null` clears: absent (`None`), cleared
-/// (`Some(None)`) or set; `None` from the outside when it is invalid.
-fn clearable<E: ToString>(
-    errors: &mut FieldErrors,
-    pointer: &str,
-    value: &Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<String, E>,
-) -> Option<Option<Option<String>>> {
-    match value {
-        None => Some(None),
-        Some(None) => Some(Some(None)),
-        Some(Some(raw)) => errors.check(pointer, parse(raw)).map(|v| Some(Some(v))),
-    }
 }
 
 async fn change_status(
@@ -729,7 +661,7 @@ pub async fn delete_account(
     params(
         ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
         ("account_id" = uuid::Uuid, Path, description = "Account id."),
-        HistoryParams,
+        PageParams,
     ),
     responses(
         (status = 200, description = "A page of status changes.", body = StatusChangePage,
@@ -745,12 +677,11 @@ pub async fn list_account_status_history(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    params: web::Query<HistoryParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ReadAccounts(&customer_id))?.to_owned();
-    let size = page_size(params.limit.as_deref())?;
-    let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (size, after) = params.read()?;
     let (customer, account) = (customer_id.clone(), account_id.clone());
     let rows = db::run(&state.pool, move |conn| {
         accounts::find(conn, &msp_id, Organization::Customer(&customer), &account)?.ok_or(ApiError::NotFound)?;

@@ -366,20 +366,6 @@ pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "must be a date like 2027-06-30")
 }
 
-/// Parses an optional field that may be `null` (clear) in a PATCH.
-fn check_clearable<T, E: ToString>(
-    errors: &mut FieldErrors,
-    pointer: &str,
-    raw: Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Option<Option<T>> {
-    match raw {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(value)) => errors.check(pointer, parse(&value)).map(Some),
-    }
-}
-
 impl CreateCustomer {
     fn into_domain(self) -> Result<NewCustomer, ApiError> {
         let mut errors = FieldErrors::default();
@@ -387,18 +373,17 @@ impl CreateCustomer {
         let domains = check_domains(&mut errors, &self.domains);
         let country = errors.check("/country", CountryCode::parse(&self.country));
         let billing_reference =
-            check_clearable(&mut errors, "/billing_reference", Some(self.billing_reference), BillingReference::parse);
+            errors.clearable("/billing_reference", Some(self.billing_reference), BillingReference::parse);
         let timezone =
             errors.check("/timezone", Timezone::parse(self.timezone.as_deref().unwrap_or(Timezone::DEFAULT)));
         let language =
             errors.check("/language", Language::parse(self.language.as_deref().unwrap_or(Language::DEFAULT)));
-        let sector = check_clearable(&mut errors, "/sector", Some(self.sector), Sector::parse);
-        let location = check_clearable(&mut errors, "/location", Some(self.location), Location::parse);
+        let sector = errors.clearable("/sector", Some(self.sector), Sector::parse);
+        let location = errors.clearable("/location", Some(self.location), Location::parse);
         let tier = errors.check("/tier", self.tier.as_deref().map_or(Ok(Tier::Starter), str::parse));
         let seats = errors.check("/seats", SeatCount::new(self.seats.unwrap_or(0)));
         let max_mau = errors.check("/max_mau", self.max_mau.map_or(Ok(MauThreshold::default()), MauThreshold::new));
-        let license_expires_on =
-            check_clearable(&mut errors, "/license_expires_on", Some(self.license_expires_on), parse_date);
+        let license_expires_on = errors.clearable("/license_expires_on", Some(self.license_expires_on), parse_date);
         let customer = (|| {
             Some(NewCustomer {
                 name: name?,
@@ -426,25 +411,15 @@ impl UpdateCustomer {
             name: self.name.and_then(|n| errors.check("/name", CustomerName::parse(&n))),
             domains: self.domains.and_then(|d| check_domains(&mut errors, &d)),
             country: self.country.and_then(|c| errors.check("/country", CountryCode::parse(&c))),
-            billing_reference: check_clearable(
-                &mut errors,
-                "/billing_reference",
-                self.billing_reference,
-                BillingReference::parse,
-            ),
+            billing_reference: errors.clearable("/billing_reference", self.billing_reference, BillingReference::parse),
             timezone: self.timezone.and_then(|t| errors.check("/timezone", Timezone::parse(&t))),
             language: self.language.and_then(|l| errors.check("/language", Language::parse(&l))),
-            sector: check_clearable(&mut errors, "/sector", self.sector, Sector::parse),
-            location: check_clearable(&mut errors, "/location", self.location, Location::parse),
+            sector: errors.clearable("/sector", self.sector, Sector::parse),
+            location: errors.clearable("/location", self.location, Location::parse),
             tier: self.tier.and_then(|t| errors.check("/tier", t.parse::<Tier>())),
             seats: self.seats.and_then(|s| errors.check("/seats", SeatCount::new(s))),
             max_mau: self.max_mau.and_then(|m| errors.check("/max_mau", MauThreshold::new(m))),
-            license_expires_on: check_clearable(
-                &mut errors,
-                "/license_expires_on",
-                self.license_expires_on,
-                parse_date,
-            ),
+            license_expires_on: errors.clearable("/license_expires_on", self.license_expires_on, parse_date),
             status: self.status.and_then(|s| errors.check("/status", s.parse::<CustomerStatus>())),
         };
         errors.finish(Some(changes))

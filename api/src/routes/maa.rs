@@ -311,6 +311,36 @@ fn window(raw: Option<&str>) -> Result<Window, ApiError> {
     Ok(Window { months: current.trailing(count), first, current })
 }
 
+/// The MSP's MAA, allowance and overage of each of `months` (consecutive,
+/// oldest first), with `active_now` accounts active today.
+fn msp_usage(
+    conn: &mut persistence::DbConnection,
+    msp_id: &str,
+    active_now: i64,
+    months: &[Month],
+) -> Result<Vec<MonthlyUsage>, ApiError> {
+    let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
+        return Ok(Vec::new());
+    };
+    let tallies = store::tallies_of_msp(conn, msp_id, first)?;
+    let maa = monthly_active(active_now, &tallies, months);
+    let orders: Vec<_> =
+        store::orders_between(conn, msp_id, first, last.plus(1))?.iter().map(OrderRecord::allowance_order).collect();
+    Ok(months
+        .iter()
+        .zip(maa)
+        .map(|(month, maa)| {
+            let allowance = allowance::allowance_of(&orders, *month);
+            MonthlyUsage {
+                month: month.to_string(),
+                maa,
+                allowance: Some(allowance),
+                overage: Some(overage(maa, allowance)),
+            }
+        })
+        .collect())
+}
+
 /// Lists the SKUs that can be ordered.
 #[utoipa::path(
     get, path = "/api/v1/skus", tag = "maa", operation_id = "listSkus",
@@ -346,13 +376,8 @@ pub async fn get_maa_summary(state: web::Data<AppState>, caller: Caller) -> Resu
     let summary = db::run(&state.pool, move |conn| {
         let (global_users, max_global_users, local_users, max_local_users) =
             accounts::user_counts(conn, &msp_id)?.ok_or(ApiError::NotFound)?;
-        let tallies = store::tallies_of_msp(conn, &msp_id, month)?;
-        let maa = monthly_active(global_users + local_users, &tallies, &[month]).first().copied().unwrap_or(0);
-        let orders: Vec<_> = store::orders_between(conn, &msp_id, month, month.plus(1))?
-            .iter()
-            .map(OrderRecord::allowance_order)
-            .collect();
-        let allowance = allowance::allowance_of(&orders, month);
+        let usage = msp_usage(conn, &msp_id, global_users + local_users, &[month])?;
+        let (maa, allowance) = usage.first().map_or((0, 0), |m| (m.maa, m.allowance.unwrap_or(0)));
         Ok(MaaSummary {
             month: month.to_string(),
             maa,
@@ -389,7 +414,7 @@ pub async fn get_maa_history(
     params: web::Query<HistoryParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
-    let Window { months, first: from, current } = window(params.months.as_deref())?;
+    let Window { months, first: from, .. } = window(params.months.as_deref())?;
     let customer_id = params
         .customer_id
         .as_deref()
@@ -414,26 +439,7 @@ pub async fn get_maa_history(
             return Ok(MaaHistory { customer_id: Some(customer_id), months });
         }
         let (global, _, local, _) = accounts::user_counts(conn, &msp_id)?.ok_or(ApiError::NotFound)?;
-        let tallies = store::tallies_of_msp(conn, &msp_id, from)?;
-        let maa = monthly_active(global + local, &tallies, &months);
-        let orders: Vec<_> = store::orders_between(conn, &msp_id, from, current.plus(1))?
-            .iter()
-            .map(OrderRecord::allowance_order)
-            .collect();
-        let months = months
-            .iter()
-            .zip(maa)
-            .map(|(month, maa)| {
-                let allowance = allowance::allowance_of(&orders, *month);
-                MonthlyUsage {
-                    month: month.to_string(),
-                    maa,
-                    allowance: Some(allowance),
-                    overage: Some(overage(maa, allowance)),
-                }
-            })
-            .collect();
-        Ok(MaaHistory { customer_id: None, months })
+        Ok(MaaHistory { customer_id: None, months: msp_usage(conn, &msp_id, global + local, &months)? })
     })
     .await?;
     Ok(HttpResponse::Ok().json(history))
@@ -518,16 +524,18 @@ pub async fn get_maa_allowance(
         .into_iter()
         .filter(|record| months.iter().any(|month| record.allowance_order().in_force(*month)))
         .collect();
+    let orders: Vec<_> = in_window.iter().map(OrderRecord::allowance_order).collect();
     let months = months
         .iter()
-        .map(|month| {
-            let in_force: Vec<&OrderRecord> =
-                in_window.iter().filter(|record| record.allowance_order().in_force(*month)).collect();
-            MonthlyAllowance {
-                month: month.to_string(),
-                allowance: in_force.iter().map(|record| record.allowance_order().monthly_allowance()).sum(),
-                order_ids: in_force.iter().map(|record| record.id.clone()).collect(),
-            }
+        .map(|month| MonthlyAllowance {
+            month: month.to_string(),
+            allowance: allowance::allowance_of(&orders, *month),
+            order_ids: in_window
+                .iter()
+                .zip(&orders)
+                .filter(|(_, order)| order.in_force(*month))
+                .map(|(record, _)| record.id.clone())
+                .collect(),
         })
         .collect();
     let orders = in_window.into_iter().map(AllowanceOrder::from).collect();
