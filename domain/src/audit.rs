@@ -17,11 +17,15 @@ pub enum ActorType {
     Impersonation,
     /// The system itself (command-line bootstrap, background jobs).
     System,
+    /// A customer's identity provider, through SCIM with the customer's
+    /// token.
+    Scim,
 }
 
 impl ActorType {
     /// Every actor type.
-    pub const ALL: [Self; 5] = [Self::Admin, Self::ApiKey, Self::Operator, Self::Impersonation, Self::System];
+    pub const ALL: [Self; 6] =
+        [Self::Admin, Self::ApiKey, Self::Operator, Self::Impersonation, Self::System, Self::Scim];
 
     /// The spelling in the API and in storage.
     pub fn as_str(self) -> &'static str {
@@ -31,6 +35,7 @@ impl ActorType {
             Self::Operator => "operator",
             Self::Impersonation => "impersonation",
             Self::System => "system",
+            Self::Scim => "scim",
         }
     }
 }
@@ -43,7 +48,7 @@ impl fmt::Display for ActorType {
 
 /// A spelling that names no actor type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown actor type '{0}'; allowed: admin, api_key, operator, impersonation, system")]
+#[error("unknown actor type '{0}'; allowed: admin, api_key, operator, impersonation, system, scim")]
 pub struct UnknownActorType(pub String);
 
 impl FromStr for ActorType {

@@ -21,6 +21,7 @@ pub mod login_protection;
 pub mod maa;
 pub mod msps;
 pub mod pagination;
+pub mod scim;
 pub mod seat_expansion;
 pub mod seats;
 pub mod sessions;

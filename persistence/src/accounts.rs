@@ -67,6 +67,9 @@ pub struct AccountRecord {
     pub created_at: NaiveDateTime,
     /// When last changed (UTC).
     pub updated_at: NaiveDateTime,
+    /// SCIM attributes without a field of their own, as a JSON object
+    /// (see `domain::scim::user`); `None` for accounts SCIM never wrote.
+    pub scim_attributes: Option<String>,
 }
 
 impl AccountRecord {
@@ -249,6 +252,7 @@ fn new_record(
         deleted_at: None,
         created_at: at,
         updated_at: at,
+        scim_attributes: None,
     }
 }
 
@@ -321,6 +325,68 @@ pub fn find_by_emails(
     Ok(found)
 }
 
+/// The organisation's accounts with these ids (deleted ones are not found).
+pub fn find_by_ids(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    organization: Organization<'_>,
+    ids: &[String],
+) -> Result<Vec<AccountRecord>, StoreError> {
+    let mut found = Vec::new();
+    for batch in ids.chunks(1_000) {
+        let records: Vec<AccountRecord> = in_organization!(msp_id, organization)
+            .filter(accounts::id.eq_any(batch))
+            .select(AccountRecord::as_select())
+            .load(conn)?;
+        found.extend(records);
+    }
+    Ok(found)
+}
+
+/// Which accounts a lookup by one indexed field returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// Every account of the organisation.
+    All,
+    /// The account with this lower-cased address.
+    Email(&'a str),
+    /// Accounts with this external id.
+    ExternalId(&'a str),
+    /// The account with this id.
+    Id(&'a str),
+}
+
+/// The organisation's accounts `lookup` selects, in creation order, `limit`
+/// of them from the `offset`-th on.
+pub fn look_up(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    organization: Organization<'_>,
+    lookup: Lookup<'_>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AccountRecord>, StoreError> {
+    let query = in_organization!(msp_id, organization);
+    let query = match lookup {
+        Lookup::All => query,
+        Lookup::Email(email) => query.filter(accounts::email.eq(email.to_owned())),
+        Lookup::ExternalId(external_id) => query.filter(accounts::external_id.eq(external_id.to_owned())),
+        Lookup::Id(id) => query.filter(accounts::id.eq(id.to_owned())),
+    };
+    query
+        .order(accounts::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(AccountRecord::as_select())
+        .load(conn)
+        .map_err(StoreError::from)
+}
+
+/// How many accounts the organisation has (deleted ones not counted).
+pub fn count(conn: &mut DbConnection, msp_id: &str, organization: Organization<'_>) -> Result<i64, StoreError> {
+    in_organization!(msp_id, organization).count().get_result(conn).map_err(StoreError::from)
+}
+
 /// Writes an account's new status and keeps the change in its history;
 /// `effect` is what the change did to the roll-up (from
 /// [`domain::maa::effect_of`]).
@@ -361,19 +427,20 @@ pub fn write_profile(conn: &mut DbConnection, account: &AccountRecord, at: Naive
             accounts::display_name.eq(&account.display_name),
             accounts::department.eq(&account.department),
             accounts::external_id.eq(&account.external_id),
+            accounts::scim_attributes.eq(&account.scim_attributes),
             accounts::updated_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// Marks an account deleted; its history and the months it counted in stay.
-/// The caller has deactivated it first.
+/// Marks an account deleted; its history and the months it counted in stay,
+/// its group memberships go. The caller has deactivated it first.
 pub fn mark_deleted(conn: &mut DbConnection, account_id: &str, at: NaiveDateTime) -> Result<(), StoreError> {
     diesel::update(accounts::table.find(account_id))
         .set((accounts::deleted_at.eq(at), accounts::updated_at.eq(at)))
         .execute(conn)?;
-    Ok(())
+    crate::account_groups::forget_account(conn, account_id)
 }
 
 /// Which accounts a list shows; `None` leaves the list alone.

@@ -5,6 +5,7 @@
 //! (see [`transactions::write_transaction`]). Ids are UUIDv7 strings made here;
 //! timestamps are UTC.
 
+pub mod account_groups;
 pub mod accounts;
 pub mod admins;
 pub mod api_keys;
@@ -23,6 +24,7 @@ pub mod outbox;
 pub mod password_tokens;
 pub mod provisioning;
 mod schema;
+pub mod scim_connections;
 pub mod seat_expansion;
 pub mod seat_pool;
 pub mod sessions;

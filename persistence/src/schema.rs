@@ -230,6 +230,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        scim_attributes -> Nullable<Text>,
     }
 }
 
@@ -277,7 +278,47 @@ diesel::joinable!(customer_domains -> customers (customer_id));
 diesel::joinable!(customer_group_members -> customers (customer_id));
 diesel::joinable!(customer_group_members -> customer_groups (group_id));
 diesel::joinable!(accounts -> customers (customer_id));
+diesel::table! {
+    scim_connections (customer_id) {
+        customer_id -> Text,
+        msp_id -> Text,
+        token_prefix -> Text,
+        token_hash -> Text,
+        token_created_at -> Timestamp,
+        token_created_by -> Text,
+        last_success_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        last_failure_status -> Nullable<Integer>,
+        last_failure_detail -> Nullable<Text>,
+        accounts_created -> BigInt,
+        accounts_updated -> BigInt,
+        accounts_deactivated -> BigInt,
+        accounts_deleted -> BigInt,
+    }
+}
+
+diesel::table! {
+    account_groups (id) {
+        id -> Text,
+        msp_id -> Text,
+        customer_id -> Text,
+        display_name -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_group_members (group_id, account_id) {
+        group_id -> Text,
+        account_id -> Text,
+    }
+}
+
 diesel::joinable!(account_status_changes -> accounts (account_id));
+diesel::joinable!(account_group_members -> account_groups (group_id));
+diesel::joinable!(account_group_members -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     msps,
     admins,
@@ -298,4 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_status_changes,
     maa_tallies,
     maa_orders,
+    scim_connections,
+    account_groups,
+    account_group_members,
 );

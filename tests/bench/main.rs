@@ -345,6 +345,7 @@ fn seed_accounts(
             deleted_at: None,
             created_at,
             updated_at: changed_at,
+            scim_attributes: None,
         });
     }
     persistence::transactions::write_transaction(conn, |tx| {

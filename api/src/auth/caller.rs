@@ -145,21 +145,48 @@ impl Caller {
         after: Option<&serde_json::Value>,
         at: DateTime<Utc>,
     ) -> AuditEventRecord {
+        let event = AuditEvent { msp_id, action, target_type, target_id, before, after, at };
+        event.by(&self.actor, self.request_id.as_deref(), self.client_addr.as_deref())
+    }
+}
+
+/// A change, as the audit log records it, before its author is known.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditEvent<'a> {
+    /// The MSP.
+    pub msp_id: &'a str,
+    /// What was done (`account.created`…).
+    pub action: &'a str,
+    /// The kind of thing changed.
+    pub target_type: &'a str,
+    /// Its id.
+    pub target_id: &'a str,
+    /// Its state before.
+    pub before: Option<&'a serde_json::Value>,
+    /// Its state after.
+    pub after: Option<&'a serde_json::Value>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl AuditEvent<'_> {
+    /// The record of this change made by `actor`.
+    pub fn by(&self, actor: &Actor, request_id: Option<&str>, client_addr: Option<&str>) -> AuditEventRecord {
         AuditEventRecord {
             id: persistence::new_id(),
-            msp_id: msp_id.to_owned(),
-            occurred_at: at.naive_utc(),
-            actor_type: self.actor.actor_type.as_str().to_owned(),
-            actor_id: self.actor.id.clone(),
-            actor_label: self.actor.label.clone(),
-            impersonated_customer_id: self.actor.impersonated_customer_id.clone(),
-            action: action.to_owned(),
-            target_type: target_type.to_owned(),
-            target_id: target_id.to_owned(),
-            before_state: before.map(serde_json::Value::to_string),
-            after_state: after.map(serde_json::Value::to_string),
-            request_id: self.request_id.clone(),
-            client_addr: self.client_addr.clone(),
+            msp_id: self.msp_id.to_owned(),
+            occurred_at: self.at.naive_utc(),
+            actor_type: actor.actor_type.as_str().to_owned(),
+            actor_id: actor.id.clone(),
+            actor_label: actor.label.clone(),
+            impersonated_customer_id: actor.impersonated_customer_id.clone(),
+            action: self.action.to_owned(),
+            target_type: self.target_type.to_owned(),
+            target_id: self.target_id.to_owned(),
+            before_state: self.before.map(serde_json::Value::to_string),
+            after_state: self.after.map(serde_json::Value::to_string),
+            request_id: request_id.map(str::to_owned),
+            client_addr: client_addr.map(str::to_owned),
         }
     }
 }

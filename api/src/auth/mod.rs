@@ -8,4 +8,4 @@ pub mod passwords;
 pub mod refresh_tokens;
 pub mod tokens;
 
-pub use caller::{Actor, Caller, Credential, admin_permissions, audit_state};
+pub use caller::{Actor, AuditEvent, Caller, Credential, admin_permissions, audit_state};

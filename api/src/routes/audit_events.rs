@@ -102,6 +102,8 @@ pub enum ActorTypeName {
     Impersonation,
     /// The command line or a background job.
     System,
+    /// A customer's identity provider, through SCIM.
+    Scim,
 }
 
 impl From<ActorTypeName> for ActorType {
@@ -112,6 +114,7 @@ impl From<ActorTypeName> for ActorType {
             ActorTypeName::Operator => Self::Operator,
             ActorTypeName::Impersonation => Self::Impersonation,
             ActorTypeName::System => Self::System,
+            ActorTypeName::Scim => Self::Scim,
         }
     }
 }
