@@ -4,9 +4,10 @@ CARGO        ?= cargo
 TEST_THREADS ?= 8
 PYDEPS       := target/pydeps
 PYFUZZ       := target/pyfuzz
+PYSCIM       := target/pyscim
 OPENAPI_JSON := openapi/openapi.json
 
-.PHONY: run build test lint fmt domain-check openapi openapi-validate pydeps contract-fuzz bench clean-data
+.PHONY: run build test lint fmt domain-check openapi openapi-validate pydeps pyscim scim-test contract-fuzz bench clean-data
 
 ## run: build and start the API on SQLite (./data/msp-portal.db), Swagger UI at /docs/
 run:
@@ -16,7 +17,7 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 ## test: formatting, lints, the domain's purity, the contract, every test on both backends, the contract fuzz
-test: lint domain-check openapi-validate pydeps
+test: lint domain-check openapi-validate pydeps pyscim
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS) --show-output
 	$(MAKE) --no-print-directory contract-fuzz
 
@@ -48,6 +49,17 @@ pydeps: $(PYDEPS)/.installed-2
 $(PYDEPS)/.installed-2:
 	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0' 'aiosmtpd==1.4.6'
 	touch $@
+
+## pyscim: the SCIM compliance checker (`scim2 test` from scim2-cli, with scim2-tester) the SCIM tests run
+pyscim: $(PYSCIM)/.installed
+
+$(PYSCIM)/.installed:
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYSCIM) 'scim2-cli==0.6.0' 'scim2-tester==0.5.2'
+	touch $@
+
+## scim-test: only the SCIM scenarios, the compliance checker among them, on both backends
+scim-test: pyscim
+	$(CARGO) test -p e2e-tests --test e2e scim:: -- --show-output
 
 ## contract-fuzz: schemathesis generates requests from the contract against the real binary; no 5xx, no response off-contract
 contract-fuzz: $(PYFUZZ)/.installed

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod request_id;
 pub mod routes;
+pub mod scim;
 pub mod spreadsheet;
 pub mod startup;
 pub mod state;

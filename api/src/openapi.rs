@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{InvalidField, Problem, responses};
 use crate::routes::{
     account_import, accounts, admins, api_keys, audit_events, auth, customer_export, customer_groups,
-    customer_sessions, customers, health, licenses, maa, me, passwords, platform, tiers,
+    customer_sessions, customers, health, licenses, maa, me, passwords, platform, provisioning, tiers,
 };
 
 /// The whole API description.
@@ -57,6 +57,8 @@ of another MSP a 404.",
         accounts::activate_account,
         accounts::deactivate_account,
         accounts::list_account_status_history,
+        provisioning::create_scim_token,
+        provisioning::get_provisioning,
         maa::get_maa_summary,
         maa::get_maa_history,
         maa::list_customer_maa,
@@ -114,6 +116,7 @@ of another MSP a 404.",
         (name = "customer-groups", description = "Groups of customers by sector, location or anything else."),
         (name = "licenses", description = "Your seat pool, the seats of each customer, expiring licenses, requests for more seats."),
         (name = "accounts", description = "The end users of each customer: active accounts hold seats and count in MAA; every change of status is kept."),
+        (name = "provisioning", description = "SCIM 2.0 provisioning of each customer's accounts by its identity provider (Entra ID, Okta, Google Workspace). The SCIM service itself is at /scim/v2/{customer_id}/ (Users, Groups, ServiceProviderConfig, ResourceTypes, Schemas), follows RFC 7643/7644 rather than this document's conventions, and describes itself at its discovery endpoints."),
         (name = "maa", description = "Monthly active accounts (MAA), what MSPs are billed on: MAA of a month (UTC) is the number of distinct accounts active at any moment of it — active when it began, or activated during it. Allowance of a month: the sum of the allowance orders in force. Overage = max(0, MAA − allowance)."),
         (name = "admins", description = "The admins of your MSP: owners and standard admins, invitations."),
         (name = "api-keys", description = "API keys for integrations and scripts."),

@@ -17,7 +17,8 @@ use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::{
     account_import, accounts, admins, api_keys, audit_events, auth, customer_export, customer_groups,
-    customer_sessions, customers, fallback, health, licenses, maa, me, passwords as password_links, platform, tiers,
+    customer_sessions, customers, fallback, health, licenses, maa, me, passwords as password_links, platform,
+    provisioning, tiers,
 };
 use crate::state::AppState;
 use crate::{mail, openapi, request_id};
@@ -85,6 +86,7 @@ impl Application {
                 }))
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
                 .configure(routes)
+                .configure(crate::scim::routes)
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
                 .default_service(web::to(fallback::route_not_found))
@@ -188,6 +190,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/customers/{id}/accounts/{account_id}/status-history", "GET")
                         .route(web::get().to(accounts::list_account_status_history)),
+                )
+                .service(
+                    resource("/customers/{id}/scim-token", "POST")
+                        .route(web::post().to(provisioning::create_scim_token)),
+                )
+                .service(
+                    resource("/customers/{id}/provisioning", "GET")
+                        .route(web::get().to(provisioning::get_provisioning)),
                 )
                 .service(resource("/skus", "GET").route(web::get().to(maa::list_skus)))
                 .service(resource("/maa/summary", "GET").route(web::get().to(maa::get_maa_summary)))

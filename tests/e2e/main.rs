@@ -14,5 +14,6 @@ mod maa;
 mod portfolio;
 mod probes;
 mod schema;
+mod scim;
 mod seats;
 mod tenancy;

@@ -18,4 +18,5 @@ pub mod maa;
 pub mod me;
 pub mod passwords;
 pub mod platform;
+pub mod provisioning;
 pub mod tiers;
