@@ -14,6 +14,8 @@ use persistence::StoreError;
 use super::wire::SCIM_JSON;
 use crate::error::{ApiError, cause_chain};
 
+const USER_EXISTS: &str = "The customer already has a user with this userName.";
+
 /// A SCIM error response.
 #[derive(Debug)]
 pub struct ScimError {
@@ -46,6 +48,11 @@ impl ScimError {
     /// 404 for a resource that does not exist (or not in this customer).
     pub fn not_found(what: &str, id: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, None, format!("{what} {id} not found."))
+    }
+
+    /// 409 `uniqueness`: the customer has a user with this userName.
+    pub fn user_exists() -> Self {
+        Self::new(StatusCode::CONFLICT, Some(ScimType::Uniqueness), USER_EXISTS)
     }
 
     /// 400 with a type.

@@ -11,7 +11,7 @@ use domain::maa::Month;
 use domain::scim::document::{self, StoredUser, UserAccount};
 use domain::scim::patch;
 use domain::scim::schema::ResourceKind;
-use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
+use persistence::accounts::{self, AccountRecord, Lookup, Organization, StatusBatch};
 use persistence::scim_connections::{self, AccountCounts};
 use persistence::transactions::write_transaction;
 use persistence::{DbConnection, customers};
@@ -86,6 +86,12 @@ fn created(
     let organization = Organization::Customer(&client.customer_id);
     let mut budget = accounts::lock_budget(tx, &client.msp_id, organization, at)?
         .ok_or_else(|| ScimError::not_found("Customer", &client.customer_id))?;
+    // A user that exists already is what an identity provider needs to hear
+    // about first (it then looks the user up), before any limit.
+    let existing = accounts::look_up(tx, &client.msp_id, organization, Lookup::Email(wanted.email.as_str()), 0, 1)?;
+    if !existing.is_empty() {
+        return Err(ScimError::user_exists());
+    }
     budget.change(None, wanted.status, None, Month::of(at)).map_err(refused)?;
     let mut batch = StatusBatch::new(&client.msp_id, organization, SCIM_LABEL);
     let mut record =
@@ -98,6 +104,10 @@ fn created(
     Ok(record)
 }
 
+/// What a write makes of a user's current document (without `meta`), given
+/// the customer's domains.
+type WantedUser<'a> = dyn Fn(Map<String, Value>, &[String]) -> Result<UserAccount, ScimError> + 'a;
+
 /// Changes an existing user to what `wanted` makes of its current document,
 /// under the customer's locks, after checking `If-Match`.
 fn changed(
@@ -105,7 +115,7 @@ fn changed(
     client: &ScimClient,
     if_match: &IfMatch,
     account_id: &str,
-    wanted: &dyn Fn(Map<String, Value>, &[String]) -> Result<UserAccount, ScimError>,
+    wanted: &WantedUser<'_>,
     at: NaiveDateTime,
 ) -> Result<AccountRecord, ScimError> {
     let organization = Organization::Customer(&client.customer_id);
