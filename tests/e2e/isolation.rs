@@ -176,6 +176,8 @@ const RULES: &[(&str, Access)] = &[
     ("activateAccount",      msp(OfA, true,  false, Session::Hidden)),
     ("deactivateAccount",    msp(OfA, true,  false, Session::Hidden)),
     ("listAccountStatusHistory", msp(OfA, true, true, Session::Hidden)),
+    ("createScimToken",      msp(OfA, true,  false, Session::Hidden)),
+    ("getProvisioning",      msp(OfA, true,  true,  Session::Hidden)),
     ("listSkus",             msp(Own, true,  true,  Session::Forbidden)),
     ("getMaaSummary",        msp(Own, true,  true,  Session::Forbidden)),
     ("getMaaHistory",        msp(Own, true,  true,  Session::Forbidden)),
@@ -312,7 +314,7 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
     if !template.contains('{') {
         return template.to_owned();
     }
-    if template.starts_with("/api/v1/customers/{customer_id}/accounts") {
+    if template.starts_with("/api/v1/customers/{customer_id}/") {
         let account = if operation.id == "deleteAccount" { &targets.spare_account } else { &targets.account };
         return template.replace("{customer_id}", &targets.customer).replace("{account_id}", account);
     }

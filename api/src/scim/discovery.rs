@@ -31,7 +31,6 @@ pub async fn service_provider_config(client: ScimClient) -> Result<HttpResponse,
         StatusCode::OK,
         &json!({
             "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
-            "documentationUri": "https://github.com/msp-portal/msp-portal-api#scim-provisioning",
             "patch": { "supported": true },
             "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
             "filter": { "supported": true, "maxResults": MAX_COUNT },
