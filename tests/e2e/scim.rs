@@ -511,6 +511,16 @@ on_both_backends! {
         assert_scim_error(status, &body, StatusCode::PRECONDITION_FAILED, None);
         let response = scim.send(&app, reqwest::Method::POST, "/Users", Some(&json!({ "userName": "fay@idp.example" }))).await;
         assert!(response.headers().get(LOCATION).is_some_and(|l| l.to_str().unwrap().starts_with(&scim.base)));
+
+        // A PUT that leaves active out keeps the status; one that sends it sets it.
+        let gil = scim.create_user(&app, json!({ "userName": "gil@idp.example", "active": false })).await;
+        let gil_path = format!("/Users/{}", gil["id"].as_str().unwrap());
+        let response = scim.send(&app, reqwest::Method::PUT, &gil_path, Some(&json!({ "userName": "gil@idp.example", "displayName": "Gil" }))).await;
+        let (status, replaced) = read(response).await;
+        assert_eq!((status, replaced["active"].clone(), replaced["displayName"].clone()), (StatusCode::OK, json!(false), json!("Gil")));
+        let response = scim.send(&app, reqwest::Method::PUT, &gil_path, Some(&json!({ "userName": "gil@idp.example", "active": true }))).await;
+        let (_, replaced) = read(response).await;
+        assert_eq!((replaced["active"].clone(), replaced.get("displayName")), (json!(true), None));
     }
 }
 

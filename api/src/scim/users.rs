@@ -212,7 +212,8 @@ pub async fn get_user(
     Ok(wire::resource(StatusCode::OK, user, &version))
 }
 
-/// `PUT /Users/{id}`: the user becomes what was sent.
+/// `PUT /Users/{id}`: the user becomes what was sent; left out, `active`
+/// keeps the status.
 pub async fn replace_user(
     state: web::Data<AppState>,
     client: ScimClient,
@@ -225,9 +226,17 @@ pub async fn replace_user(
     let at = now().naive_utc();
     let (scim, if_match) = (client.clone(), IfMatch::of(&req));
     let record = wire::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            changed(tx, &scim, &if_match, &id, &|_, domains| read_document(&body, domains), at)
-        })
+        // A PUT without `active` leaves the status as it is: reactivating
+        // (and billing) a user because a client left the attribute out
+        // would be a surprise.
+        let replace = |current: Map<String, Value>, domains: &[String]| {
+            let mut wanted = document::normalise(ResourceKind::User, &body)?;
+            if let (false, Some(active)) = (wanted.contains_key("active"), current.get("active")) {
+                wanted.insert("active".to_owned(), active.clone());
+            }
+            Ok(document::user_account(&wanted, domains)?)
+        };
+        write_transaction(conn, |tx| changed(tx, &scim, &if_match, &id, &replace, at))
     })
     .await?;
     let (user, version) = render(&client, &record);
