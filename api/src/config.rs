@@ -30,6 +30,9 @@ pub struct Settings {
     pub public_url: String,
     /// `OUTBOX_POLL_MS`: how often the e-mail sender looks for due mail.
     pub outbox_poll_interval: std::time::Duration,
+    /// `ONBOARDING_ATTENTION_DAYS`: days in onboarding after which a customer
+    /// is on the setup-incomplete list (default 7).
+    pub attention_days: i64,
     /// Sign-in protection thresholds (not configurable by environment; tests lower them).
     pub login_policy: domain::login_protection::LoginPolicy,
     /// Stop gracefully on SIGTERM/SIGINT. Off in tests, where many servers
@@ -88,6 +91,10 @@ impl Settings {
                 u64::try_from(number("OUTBOX_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
             ),
             login_policy: domain::login_protection::LoginPolicy::default(),
+            attention_days: number("ONBOARDING_ATTENTION_DAYS")?
+                .and_then(|days| i64::try_from(days).ok())
+                .unwrap_or(domain::onboarding::DEFAULT_ATTENTION_DAYS)
+                .min(domain::onboarding::MAX_ATTENTION_DAYS),
             bind_addr,
             jwt_secret,
             body_limit: number("BODY_LIMIT_BYTES")?.unwrap_or(DEFAULT_BODY_LIMIT),

@@ -41,6 +41,9 @@ pub struct Problem {
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<InvalidField>>,
+    /// For `not_ready`: what keeps the customer from going live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blockers: Option<Vec<crate::routes::onboarding::Finding>>,
 }
 
 /// One invalid part of a request.
@@ -251,6 +254,20 @@ pub enum ApiError {
         /// Explanation for the client.
         detail: String,
     },
+    /// Content the server understood but refuses, with its own code (422).
+    #[error("unprocessable: {detail}")]
+    Unprocessable {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation for the client.
+        detail: String,
+    },
+    /// Going live while blockers are left (409 `not_ready`).
+    #[error("not ready to go live")]
+    NotReady {
+        /// What blocks.
+        blockers: Vec<crate::routes::onboarding::Finding>,
+    },
     /// `If-Match` does not name the current version (412).
     #[error("precondition failed")]
     PreconditionFailed {
@@ -299,6 +316,8 @@ impl ApiError {
             Self::RouteNotFound => "route_not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict { code, .. } => code,
+            Self::Unprocessable { code, .. } => code,
+            Self::NotReady { .. } => "not_ready",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -329,7 +348,11 @@ impl ApiError {
             Self::NotFound => "The resource does not exist.".to_owned(),
             Self::RouteNotFound => "No API route has this path.".to_owned(),
             Self::MethodNotAllowed { allow } => format!("This route allows only {allow}."),
-            Self::Conflict { detail, .. } => detail.clone(),
+            Self::Conflict { detail, .. } | Self::Unprocessable { detail, .. } => detail.clone(),
+            Self::NotReady { blockers } => format!(
+                "The customer cannot go live yet: {}",
+                blockers.iter().map(|b| b.message.as_str()).collect::<Vec<_>>().join(" ")
+            ),
             Self::PreconditionFailed { current_etag } => format!(
                 "The resource changed since you read it (If-Match does not match its current ETag {current_etag}); \
                  read it again and re-apply your change."
@@ -350,6 +373,10 @@ impl ApiError {
             Self::Validation(errors) | Self::InvalidParameters(errors) => Some(errors.clone()),
             _ => None,
         };
+        let blockers = match self {
+            Self::NotReady { blockers } => Some(blockers.clone()),
+            _ => None,
+        };
         Problem {
             problem_type: format!("urn:msp-portal:problem:{}", self.code()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -357,6 +384,7 @@ impl ApiError {
             detail: self.detail(),
             code: self.code().to_owned(),
             errors,
+            blockers,
         }
     }
 }
@@ -364,14 +392,14 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MalformedJson(_) | Self::InvalidParameters(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::NotReady { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -41,6 +41,9 @@ pub fn password_reset(link: &str, expires_at: DateTime<Utc>) -> (String, String)
     (subject, body)
 }
 
+/// The answer of [`Delivery::send`] without a relay.
+pub const NOT_SENT: &str = "not sent: no SMTP relay is configured (SMTP_URL), the message was written to the log";
+
 /// Where the sender delivers.
 #[derive(Clone)]
 pub enum Delivery {
@@ -69,27 +72,35 @@ impl Delivery {
     }
 
     async fn deliver(&self, message: &OutboxRecord) -> Result<(), String> {
+        self.send(&message.recipient, &message.subject, &message.body).await.map(|_| ())
+    }
+
+    /// Sends one message now. `Ok` carries the relay's answer (`250 …`);
+    /// `Err` what went wrong, the relay's refusal included. Without a relay
+    /// the message is written to the log and the answer says so.
+    pub async fn send(&self, recipient: &str, subject: &str, body: &str) -> Result<String, String> {
         match self {
             Self::Log => {
-                log::info!(
-                    "e-mail (no SMTP_URL set, not sent) to {}: {}\n{}",
-                    message.recipient,
-                    message.subject,
-                    message.body
-                );
-                Ok(())
+                log::info!("e-mail (no SMTP_URL set, not sent) to {recipient}: {subject}\n{body}");
+                Ok(NOT_SENT.to_owned())
             }
             Self::Smtp { transport, from } => {
-                let to = message.recipient.parse::<Mailbox>().map_err(|e| format!("recipient: {e}"))?;
+                let to = recipient.parse::<Mailbox>().map_err(|e| format!("recipient: {e}"))?;
                 let email = Message::builder()
                     .from(from.clone())
                     .to(to)
-                    .subject(message.subject.clone())
-                    .body(message.body.clone())
+                    .subject(subject)
+                    .body(body.to_owned())
                     .map_err(|e| format!("message: {e}"))?;
-                transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+                let response = transport.send(email).await.map_err(|e| e.to_string())?;
+                Ok(format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")))
             }
         }
+    }
+
+    /// Whether mail really leaves the server.
+    pub fn has_relay(&self) -> bool {
+        matches!(self, Self::Smtp { .. })
     }
 }
 

@@ -17,8 +17,8 @@ use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::{
     account_import, accounts, admins, api_keys, audit_events, auth, customer_export, customer_groups,
-    customer_sessions, customers, fallback, health, licenses, maa, me, passwords as password_links, platform,
-    provisioning, tiers,
+    customer_sessions, customers, fallback, health, licenses, maa, me, onboarding, passwords as password_links,
+    platform, provisioning, tiers,
 };
 use crate::state::AppState;
 use crate::{mail, openapi, request_id};
@@ -64,13 +64,15 @@ impl Application {
         if matches!(delivery, mail::Delivery::Log) {
             log::warn!("SMTP_URL is not set: e-mail (invitations, password resets) is written to the log, not sent");
         }
-        let sender = tokio::spawn(mail::run_sender(pool.clone(), delivery, settings.outbox_poll_interval));
+        let sender = tokio::spawn(mail::run_sender(pool.clone(), delivery.clone(), settings.outbox_poll_interval));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             tokens: TokenKeys::new(&secret),
             decoy_password_hash,
             public_url: settings.public_url.clone(),
             login_policy: settings.login_policy,
+            delivery: delivery.clone(),
+            attention_days: settings.attention_days,
         });
         let body_limit = web::Data::new(BodyLimit(settings.body_limit));
         let document = openapi::document();
@@ -198,6 +200,43 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/customers/{id}/provisioning", "GET")
                         .route(web::get().to(provisioning::get_provisioning)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding", "GET")
+                        .route(web::get().to(onboarding::get_onboarding)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/steps/{step}", "PUT")
+                        .route(web::put().to(onboarding::save_step)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/readiness", "GET")
+                        .route(web::get().to(onboarding::get_readiness)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/go-live", "POST")
+                        .route(web::post().to(onboarding::go_live)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/delivery-tests", "GET, POST")
+                        .route(web::get().to(onboarding::list_delivery_tests))
+                        .route(web::post().to(onboarding::create_delivery_test)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/delivery-tests/{test_id}", "GET")
+                        .route(web::get().to(onboarding::get_delivery_test)),
+                )
+                .service(
+                    resource("/customers/{customer_id}/onboarding/branding/logo", "GET, PUT")
+                        .route(web::get().to(onboarding::get_logo))
+                        .route(web::put().to(onboarding::put_logo)),
+                )
+                .service(
+                    resource("/delivery-tests/confirm", "GET").route(web::get().to(onboarding::confirm_delivery_test)),
+                )
+                .service(
+                    resource("/onboarding/setup-incomplete", "GET")
+                        .route(web::get().to(onboarding::list_setup_incomplete)),
                 )
                 .service(resource("/skus", "GET").route(web::get().to(maa::list_skus)))
                 .service(resource("/maa/summary", "GET").route(web::get().to(maa::get_maa_summary)))

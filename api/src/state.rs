@@ -16,6 +16,11 @@ pub struct AppState {
     pub public_url: String,
     /// Thresholds of sign-in protection.
     pub login_policy: domain::login_protection::LoginPolicy,
+    /// The SMTP relay, for mail that must be sent while the request waits
+    /// (delivery tests).
+    pub delivery: crate::mail::Delivery,
+    /// Days in onboarding after which a customer is on the attention list.
+    pub attention_days: i64,
 }
 
 /// The current time, truncated to microseconds: both backends store

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::expression_methods::EscapeExpressionMethods;
 use diesel::prelude::*;
-use domain::customers::{CustomerChanges, CustomerDomains, CustomerOrder, CustomerSortKey, NewCustomer};
+use domain::customers::{
+    CustomerChanges, CustomerDomains, CustomerOrder, CustomerSortKey, CustomerStatus, NewCustomer,
+};
 
 use crate::error::Retryable;
 use crate::schema::{customer_domains, customer_group_members, customers};
@@ -57,6 +59,8 @@ pub struct CustomerRecord {
     pub created_at: DateTime<Utc>,
     /// When last changed (UTC).
     pub updated_at: DateTime<Utc>,
+    /// When it first went live (UTC).
+    pub went_live_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -82,6 +86,7 @@ struct CustomerRow {
     sort_name: String,
     seats_changed_at: Option<NaiveDateTime>,
     seats_changed_by: Option<String>,
+    went_live_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -117,6 +122,7 @@ impl CustomerRow {
             seats_changed_by: self.seats_changed_by,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
+            went_live_at: self.went_live_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -188,6 +194,7 @@ pub fn insert(
         sort_name: new.name.sort_key(),
         seats_changed_at: Some(now.naive_utc()),
         seats_changed_by: Some(changed_by.to_owned()),
+        went_live_at: None,
     };
     ensure_domains_free(conn, msp_id, &row.id, &new.domains)?;
     diesel::insert_into(customers::table).values(&row).execute(conn)?;
@@ -288,6 +295,10 @@ pub fn apply(
             changes.max_mau.map(|m| customers::max_mau.eq(m.get())),
             changes.license_expires_on.map(|d| customers::license_expires_on.eq(d)),
             changes.status.map(|s| customers::status.eq(s.as_str().to_owned())),
+            // The first time only: going live again after a suspension keeps
+            // the original date.
+            (changes.status == Some(CustomerStatus::Live) && current.went_live_at.is_none())
+                .then(|| customers::went_live_at.eq(Some(now.naive_utc()))),
             customers::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;

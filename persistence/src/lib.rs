@@ -19,6 +19,7 @@ pub mod login_throttles;
 pub mod maa;
 pub mod migrations;
 pub mod msps;
+pub mod onboarding;
 pub mod operators;
 pub mod outbox;
 pub mod password_tokens;

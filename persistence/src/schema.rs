@@ -70,6 +70,7 @@ diesel::table! {
         seats_changed_at -> Nullable<Timestamp>,
         seats_changed_by -> Nullable<Text>,
         active_accounts -> BigInt,
+        went_live_at -> Nullable<Timestamp>,
     }
 }
 
@@ -316,6 +317,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    onboarding_steps (customer_id, step) {
+        customer_id -> Text,
+        msp_id -> Text,
+        step -> Text,
+        saved_values -> Text,
+        skipped -> Bool,
+        refusal -> Nullable<Text>,
+        saved_at -> Timestamp,
+        saved_by -> Text,
+    }
+}
+
+diesel::table! {
+    customer_logos (customer_id) {
+        customer_id -> Text,
+        msp_id -> Text,
+        content_type -> Text,
+        width -> BigInt,
+        height -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    delivery_tests (id) {
+        id -> Text,
+        msp_id -> Text,
+        customer_id -> Text,
+        recipient -> Text,
+        token_hash -> Text,
+        status -> Text,
+        relay_response -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_group_members -> account_groups (group_id));
 diesel::joinable!(account_group_members -> accounts (account_id));
@@ -342,4 +385,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scim_connections,
     account_groups,
     account_group_members,
+    onboarding_steps,
+    customer_logos,
+    delivery_tests,
 );

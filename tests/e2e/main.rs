@@ -11,6 +11,7 @@ mod customers;
 mod http_errors;
 mod isolation;
 mod maa;
+mod onboarding;
 mod portfolio;
 mod probes;
 mod schema;

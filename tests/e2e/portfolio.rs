@@ -73,9 +73,16 @@ on_both_backends! {
 
     async fn the_lifecycle_allows_only_its_transitions(app: TestApp) {
         let a = app.tenant("Lifecycle MSP").await;
+        app.set_limits(&a, domain::msps::MspLimits { seat_pool_total: 10, ..domain::msps::MspLimits::starter() }).await;
         let customer = create(&app, &a, json!({ "name": "Life", "domains": ["life.example"], "country": "DE" })).await;
         let path = format!("/api/v1/customers/{}", id(&customer));
         let to = |status: &'static str| app.client.patch(app.url(&path)).bearer_auth(&a.token).json(&json!({ "status": status })).send();
+
+        // Going live checks readiness as the onboarding's go-live does: without a seat, nobody could be trained.
+        let problem = assert_problem(to("live").await.unwrap(), StatusCode::CONFLICT, "not_ready").await;
+        assert_eq!(problem["blockers"][0]["code"], "no_seats", "{problem}");
+        let seats = app.patch(&path, Some(&a.token), &json!({ "seats": 1 })).await;
+        assert_eq!(seats.status(), StatusCode::OK);
 
         let problem = assert_problem(to("suspended").await.unwrap(), StatusCode::CONFLICT, "invalid_status_transition").await;
         assert!(problem["detail"].as_str().unwrap().contains("from onboarding it can go to: live, archived"), "{problem}");
@@ -137,7 +144,8 @@ on_both_backends! {
             let body = json!({ "name": name, "domains": [domain], "country": country, "sector": sector, "tier": tier, "seats": seats, "license_expires_on": expiry });
             ids.push(id(&create(&app, &a, body).await).to_owned());
         }
-        app.patch(&format!("/api/v1/customers/{}", ids[1]), Some(&a.token), &json!({ "status": "live" })).await;
+        let live = app.patch(&format!("/api/v1/customers/{}", ids[1]), Some(&a.token), &json!({ "status": "live" })).await;
+        assert_eq!(live.status(), StatusCode::OK);
 
         assert_eq!(list(&app, &a, "").await, ["Bravo Dental", "alpha Law", "Charlie Clinic", "Delta 100%_Corp"]);
         assert_eq!(list(&app, &a, "sort=name").await, ["alpha Law", "Bravo Dental", "Charlie Clinic", "Delta 100%_Corp"]);

@@ -141,6 +141,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         public_url: PUBLIC_URL.to_owned(),
         outbox_poll_interval: Duration::from_millis(50),
         login_policy: domain::login_protection::LoginPolicy::default(),
+        attention_days: domain::onboarding::DEFAULT_ATTENTION_DAYS,
     };
     configure(&mut settings);
     let database_url = match &settings.database_url {

@@ -87,6 +87,8 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     /// When last changed (UTC).
     pub updated_at: DateTime<Utc>,
+    /// When it first went live (UTC); `null` while it never has.
+    pub went_live_at: Option<DateTime<Utc>>,
 }
 
 impl From<CustomerRecord> for Customer {
@@ -109,6 +111,7 @@ impl From<CustomerRecord> for Customer {
             version: record.version,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            went_live_at: record.went_live_at,
         }
     }
 }
@@ -405,7 +408,7 @@ impl CreateCustomer {
 }
 
 impl UpdateCustomer {
-    fn into_domain(self) -> Result<CustomerChanges, ApiError> {
+    pub(crate) fn into_domain(self) -> Result<CustomerChanges, ApiError> {
         let mut errors = FieldErrors::default();
         let changes = CustomerChanges {
             name: self.name.and_then(|n| errors.check("/name", CustomerName::parse(&n))),
@@ -610,7 +613,9 @@ pub async fn get_customer(
 /// left is a 409 `seats_unavailable` that says how many are available; fewer
 /// seats than the customer's active users is a 409
 /// `seats_below_active_users`. A `status` the lifecycle does not allow is a
-/// 409 `invalid_status_transition`.
+/// 409 `invalid_status_transition`. Going live checks readiness as
+/// `POST …/onboarding/go-live` does: with blockers left it is a 409
+/// `not_ready` listing them.
 #[utoipa::path(
     patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -651,37 +656,52 @@ pub async fn update_customer(
             // `{}` changes nothing and bumps no version.
             return customers::find(conn, &msp_id, &id)?.map(Customer::from).ok_or(ApiError::NotFound);
         }
-        write_transaction(conn, |tx| {
-            let current = match customers::lock(tx, &msp_id, &id, precondition.versions(), at)? {
-                Locked::Customer(current) => current,
-                Locked::Stale { current_version } => return Err(stale(current_version)),
-                Locked::NotFound => return Err(ApiError::NotFound),
-            };
-            let before = Customer::from(current.clone());
-            check_status_change(&current, &changes)?;
-            let seat_change = changes.seats.map(|to| check_seat_change(tx, &msp_id, &current, to)).transpose()?;
-            let after = Customer::from(
-                customers::apply(tx, &msp_id, &current, &changes, &caller.actor.label, at).map_err(write_error)?,
-            );
-            caller.record(
-                tx,
-                &msp_id,
-                "customer.updated",
-                "customer",
-                &id,
-                Some(&audit_state(&before)),
-                Some(&audit_state(&after)),
-                at,
-            )?;
-            // Last, so that the MSP's row stays locked only until commit.
-            if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
-                seat_pool::draw(tx, &msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
-            }
-            Ok(after)
-        })
+        write_transaction(conn, |tx| change_customer(tx, &caller, &msp_id, &id, precondition.versions(), &changes, at))
     })
     .await?;
     Ok(updated.ok())
+}
+
+/// Changes a customer in the caller's transaction: locks it (checking
+/// `versions` from `If-Match`), checks the lifecycle, the readiness of going
+/// live and the seats, applies, audits, and draws the seats from the pool.
+pub(crate) fn change_customer(
+    tx: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    id: &str,
+    versions: Option<&[i64]>,
+    changes: &CustomerChanges,
+    at: DateTime<Utc>,
+) -> Result<Customer, ApiError> {
+    let current = match customers::lock(tx, msp_id, id, versions, at)? {
+        Locked::Customer(current) => current,
+        Locked::Stale { current_version } => return Err(stale(current_version)),
+        Locked::NotFound => return Err(ApiError::NotFound),
+    };
+    let before = Customer::from(current.clone());
+    check_status_change(&current, changes)?;
+    if changes.status == Some(CustomerStatus::Live) && current.status != CustomerStatus::Live.as_str() {
+        crate::routes::onboarding::ensure_ready(tx, &current)?;
+    }
+    let seat_change = changes.seats.map(|to| check_seat_change(tx, msp_id, &current, to)).transpose()?;
+    let after =
+        Customer::from(customers::apply(tx, msp_id, &current, changes, &caller.actor.label, at).map_err(write_error)?);
+    caller.record(
+        tx,
+        msp_id,
+        "customer.updated",
+        "customer",
+        id,
+        Some(&audit_state(&before)),
+        Some(&audit_state(&after)),
+        at,
+    )?;
+    // Last, so that the MSP's row stays locked only until commit.
+    if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
+        seat_pool::draw(tx, msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
+    }
+    Ok(after)
 }
 
 fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> Result<(), ApiError> {

@@ -16,6 +16,7 @@ pub mod health;
 pub mod licenses;
 pub mod maa;
 pub mod me;
+pub mod onboarding;
 pub mod passwords;
 pub mod platform;
 pub mod provisioning;

@@ -156,12 +156,40 @@ pub async fn create_scim_token(
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&customer_id))?.to_owned();
+    let at = now();
+    let id = customer_id.clone();
+    let (token, prefix) = db::run(&state.pool, move |conn| {
+        customer_domains(conn, &msp_id, &id)?;
+        write_transaction(conn, |tx| issue_token(tx, &caller, &msp_id, &id, at))
+    })
+    .await?;
+    let body = ScimToken {
+        base_url: base_url(&req, &customer_id),
+        customer_id: customer_id.clone(),
+        token,
+        token_prefix: prefix,
+        created_at: at,
+    };
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/customers/{customer_id}/provisioning")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+/// Makes or rotates the token of a customer of `msp_id`, in the caller's
+/// transaction, auditing it; the token (to show once) and its prefix.
+pub(crate) fn issue_token(
+    tx: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(String, String), ApiError> {
     let token = format!("{TOKEN_MARKER}{}", random_token());
     let prefix: String = token.chars().take(PREFIX_CHARS).collect();
-    let at = now();
     let record = ScimConnectionRecord {
-        customer_id: customer_id.clone(),
-        msp_id: msp_id.clone(),
+        customer_id: customer_id.to_owned(),
+        msp_id: msp_id.to_owned(),
         token_prefix: prefix.clone(),
         token_hash: storage_hash(&token),
         token_created_at: at.naive_utc(),
@@ -175,40 +203,13 @@ pub async fn create_scim_token(
         accounts_deactivated: 0,
         accounts_deleted: 0,
     };
-    db::run(&state.pool, move |conn| {
-        customer_domains(conn, &msp_id, &customer_id)?;
-        write_transaction(conn, |tx| {
-            let before = scim_connections::find(tx, &msp_id, &customer_id)?;
-            scim_connections::put_token(tx, &record)?;
-            let before_state = before.map(|b| serde_json::json!({ "token_prefix": b.token_prefix }));
-            let after_state = serde_json::json!({ "token_prefix": record.token_prefix });
-            let action = if before_state.is_some() { "scim_token.rotated" } else { "scim_token.created" };
-            caller.record(
-                tx,
-                &msp_id,
-                action,
-                "customer",
-                &customer_id,
-                before_state.as_ref(),
-                Some(&after_state),
-                at,
-            )?;
-            Ok(())
-        })
-    })
-    .await?;
-    let customer_id = path_id(&path)?;
-    let body = ScimToken {
-        base_url: base_url(&req, &customer_id),
-        customer_id: customer_id.clone(),
-        token,
-        token_prefix: prefix,
-        created_at: at,
-    };
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/customers/{customer_id}/provisioning")))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body))
+    let before = scim_connections::find(tx, msp_id, customer_id)?;
+    scim_connections::put_token(tx, &record)?;
+    let before_state = before.map(|b| serde_json::json!({ "token_prefix": b.token_prefix }));
+    let after_state = serde_json::json!({ "token_prefix": record.token_prefix });
+    let action = if before_state.is_some() { "scim_token.rotated" } else { "scim_token.created" };
+    caller.record(tx, msp_id, action, "customer", customer_id, before_state.as_ref(), Some(&after_state), at)?;
+    Ok((token, prefix))
 }
 
 /// The customer's SCIM provisioning status: the base URL, the token in use
