@@ -178,6 +178,17 @@ const RULES: &[(&str, Access)] = &[
     ("listAccountStatusHistory", msp(OfA, true, true, Session::Hidden)),
     ("createScimToken",      msp(OfA, true,  false, Session::Hidden)),
     ("getProvisioning",      msp(OfA, true,  true,  Session::Hidden)),
+    ("getOnboarding",        msp(OfA, true,  true,  Session::Hidden)),
+    ("saveOnboardingStep",   msp(OfA, true,  false, Session::Hidden)),
+    ("getOnboardingReadiness", msp(OfA, true, true, Session::Hidden)),
+    ("goLive",               msp(OfA, true,  false, Session::Hidden)),
+    ("createDeliveryTest",   msp(OfA, true,  false, Session::Hidden)),
+    ("listDeliveryTests",    msp(OfA, true,  true,  Session::Hidden)),
+    ("getDeliveryTest",      msp(OfA, true,  true,  Session::Hidden)),
+    ("confirmDeliveryTest",  Access::Public),
+    ("putLogo",              msp(OfA, true,  false, Session::Hidden)),
+    ("getLogo",              msp(OfA, true,  true,  Session::Hidden)),
+    ("listSetupIncomplete",  msp(Own, true,  true,  Session::Forbidden)),
     ("listSkus",             msp(Own, true,  true,  Session::Forbidden)),
     ("getMaaSummary",        msp(Own, true,  true,  Session::Forbidden)),
     ("getMaaHistory",        msp(Own, true,  true,  Session::Forbidden)),
@@ -307,6 +318,7 @@ struct Targets {
     request_to_reject: String,
     account: String,
     spare_account: String,
+    delivery_test: String,
 }
 
 fn fill_path(operation: &Operation, targets: &Targets) -> String {
@@ -316,7 +328,11 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
     }
     if template.starts_with("/api/v1/customers/{customer_id}/") {
         let account = if operation.id == "deleteAccount" { &targets.spare_account } else { &targets.account };
-        return template.replace("{customer_id}", &targets.customer).replace("{account_id}", account);
+        return template
+            .replace("{customer_id}", &targets.customer)
+            .replace("{account_id}", account)
+            .replace("{test_id}", &targets.delivery_test)
+            .replace("{step}", "email_config");
     }
     let id = match (template, operation.id.as_str()) {
         ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions" | "/api/v1/customers/{id}/groups", _) => {
@@ -379,11 +395,17 @@ fn body_for(operation: &str, n: usize) -> Value {
         "approveSeatExpansionRequest" | "rejectSeatExpansionRequest" => json!({ "note": format!("matrix {n}") }),
         "createAccount" => json!({ "email": format!("matrix-{n}@alpha-one.example"), "status": "inactive" }),
         "updateAccount" => json!({ "department": format!("Matrix {n}") }),
+        "saveOnboardingStep" => json!({ "m365_transport_rule": n % 2 == 0 }),
+        "createDeliveryTest" => json!({ "recipient": format!("it-{n}@alpha-one.example") }),
+        "putLogo" => json!(LOGO_BODY),
         "importAccounts" => Value::String(format!("email,status\r\nimported-{n}@alpha-one.example,inactive\r\n")),
         "createAllowanceOrder" => json!({ "sku": "maa-1k-12m", "quantity": 1 }),
         other => panic!("{other} takes a request body but the matrix has none for it: add one to body_for"),
     }
 }
+
+/// Stands for a PNG logo in [`body_for`]; [`send`] sends the image.
+const LOGO_BODY: &str = "<a PNG logo>";
 
 const C1_NAME: &str = "Alpha One Customer";
 const C2_NAME: &str = "Alpha Two Customer";
@@ -489,6 +511,24 @@ async fn build_world(app: &TestApp) -> World {
     assert_eq!(seats.status(), StatusCode::OK, "giving c1 seats");
     let account = create_account(app, &a, &c1_id, "matrix.account@alpha-one.example").await;
     let spare_account = create_account(app, &a, &c1_id, "matrix.spare@alpha-one.example").await;
+    let logo = app
+        .client
+        .put(app.url(&format!("/api/v1/customers/{c1_id}/onboarding/branding/logo")))
+        .bearer_auth(&a.token)
+        .body(e2e_tests::png_image(200, 200, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logo.status(), StatusCode::OK, "c1's logo");
+    let delivery_test = app
+        .post(
+            &format!("/api/v1/customers/{c1_id}/onboarding/delivery-tests"),
+            Some(&a.token),
+            &json!({ "recipient": "it@alpha-one.example" }),
+        )
+        .await;
+    assert_eq!(delivery_test.status(), StatusCode::CREATED, "c1's delivery test");
+    let delivery_test: Value = delivery_test.json().await.unwrap();
 
     let operator = app.operator_token(OPERATOR_EMAIL).await;
 
@@ -556,6 +596,7 @@ async fn build_world(app: &TestApp) -> World {
         request_to_reject: text(&to_reject["id"]),
         account: text(&account["id"]),
         spare_account: text(&spare_account["id"]),
+        delivery_test: text(&delivery_test["id"]),
     };
     World { tokens, logout_tokens, targets, markers }
 }
@@ -576,6 +617,9 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
     }
     match body {
         // The import takes CSV, carried here as a JSON string.
+        Some(Value::String(csv)) if csv == LOGO_BODY => {
+            request = request.header(CONTENT_TYPE, "image/png").body(e2e_tests::png_image(200, 200, false));
+        }
         Some(Value::String(csv)) => request = request.header(CONTENT_TYPE, "text/csv").body(csv.clone()),
         Some(body) => request = request.json(body),
         None => {}

@@ -3,7 +3,9 @@
 //! link is followed, readiness and go-live; the logo checks; blockers; the
 //! attention list.
 
-use e2e_tests::{PASSWORD, SmtpSink, Tenant, TestApp, assert_problem, link_token, on_both_backends, spawn_app_with};
+use e2e_tests::{
+    PASSWORD, SmtpSink, Tenant, TestApp, assert_problem, link_token, on_both_backends, png_image, spawn_app_with,
+};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -33,31 +35,6 @@ fn step<'a>(onboarding: &'a Value, name: &str) -> &'a Value {
 
 fn codes(problems: &Value) -> Vec<String> {
     problems.as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect()
-}
-
-/// A real PNG of `width` × `height`; `noise` fills it with pixels that do not
-/// compress, to make it big.
-fn png(width: u32, height: u32, noise: bool) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().unwrap();
-    let mut state = 0x2545_f491_u32;
-    let pixels: Vec<u8> = (0..width * height * 4)
-        .map(|i| {
-            if !noise {
-                return (i % 251) as u8;
-            }
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state >> 24) as u8
-        })
-        .collect();
-    writer.write_image_data(&pixels).unwrap();
-    writer.finish().unwrap();
-    bytes
 }
 
 async fn put_logo(app: &TestApp, token: &str, customer: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
@@ -242,8 +219,8 @@ on_both_backends! {
         assert_problem(app.get(&logo_path, Some(&owner.token)).await, StatusCode::NOT_FOUND, "not_found").await;
 
         let refused = [
-            ("a PNG of 199 × 199", "image/png", png(199, 199, false), StatusCode::UNPROCESSABLE_ENTITY, "logo_too_small"),
-            ("a 3 MB PNG", "image/png", png(900, 900, true), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ("a PNG of 199 × 199", "image/png", png_image(199, 199, false), StatusCode::UNPROCESSABLE_ENTITY, "logo_too_small"),
+            ("a 3 MB PNG", "image/png", png_image(900, 900, true), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ("a JPEG renamed .png", "image/png", [&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16][..], b"JFIF\0 not really more"].concat(), StatusCode::UNPROCESSABLE_ENTITY, "logo_format_unsupported"),
             ("an SVG with <script>", "image/svg+xml", br#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><script>alert(1)</script></svg>"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "logo_svg_unsafe"),
             ("an SVG with an external href", "image/svg+xml", br#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><image href="https://evil.example/x.png" width="10" height="10"/></svg>"#.to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "logo_svg_unsafe"),
@@ -259,7 +236,7 @@ on_both_backends! {
         assert_problem(app.get(&logo_path, Some(&owner.token)).await, StatusCode::NOT_FOUND, "not_found").await;
 
         // A PNG sent as anything is judged by its content, and served back as PNG.
-        let square = png(200, 200, false);
+        let square = png_image(200, 200, false);
         let stored = put_logo(&app, &owner.token, id, "application/octet-stream", square.clone()).await;
         assert_eq!(stored.status(), StatusCode::OK);
         let stored: Value = stored.json().await.unwrap();

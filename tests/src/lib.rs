@@ -458,6 +458,31 @@ impl Drop for SmtpSink {
     }
 }
 
+/// A real PNG of `width` × `height`; `noise` fills it with pixels that do not
+/// compress, to make it big.
+pub fn png_image(width: u32, height: u32, noise: bool) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let mut state = 0x2545_f491_u32;
+    let pixels: Vec<u8> = (0..width * height * 4)
+        .map(|i| {
+            if !noise {
+                return (i % 251) as u8;
+            }
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    bytes
+}
+
 /// The token of the set-password link in an e-mail.
 pub fn link_token(message: &str) -> String {
     let start =

@@ -756,14 +756,15 @@ pub async fn save_step(
                 .to_owned(),
         });
     }
-    let Value::Object(sent) = body.0.0 else {
-        return Err(ApiError::invalid("", "must be a JSON object"));
-    };
-    check_input(step, &sent)?;
     let base = base_url(&req, &id);
     let at = now();
     let onboarding = db::run(&state.pool, move |conn| {
+        // The customer first: one of another MSP is a 404 whatever was sent.
         let customer = find_customer(conn, &msp_id, &id)?;
+        let Value::Object(sent) = body.0.0 else {
+            return Err(ApiError::invalid("", "must be a JSON object"));
+        };
+        check_input(step, &sent)?;
         editable(&customer)?;
         let current = store::steps(conn, &msp_id, &id)?.into_iter().find(|r| r.step == step.as_str());
         let mut values = saved_values(current.as_ref());
@@ -1291,6 +1292,9 @@ pub async fn put_logo(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
+    let (lookup_msp, lookup_id) = (msp_id.clone(), id.clone());
+    let customer = db::run(&state.pool, move |conn| find_customer(conn, &lookup_msp, &lookup_id)).await?;
+    editable(&customer)?;
     let body = crate::json::read_body(&mut payload, domain::branding::Logo::MAX_BYTES, |e| ApiError::BadRequest {
         code: "unreadable_body",
         detail: format!("The request body could not be read: {e}."),
@@ -1319,9 +1323,8 @@ pub async fn put_logo(
         url: format!("{}/branding/logo", onboarding_path(&id)),
     };
     db::run(&state.pool, move |conn| {
-        let customer = find_customer(conn, &msp_id, &id)?;
-        editable(&customer)?;
         write_transaction(conn, |tx| {
+            find_customer(tx, &msp_id, &id)?;
             store::put_logo(tx, &record)?;
             store::touch_step(tx, &msp_id, &id, Step::Branding.as_str(), &caller.actor.label, at.naive_utc())?;
             let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
