@@ -395,7 +395,7 @@ fn body_for(operation: &str, n: usize) -> Value {
         "approveSeatExpansionRequest" | "rejectSeatExpansionRequest" => json!({ "note": format!("matrix {n}") }),
         "createAccount" => json!({ "email": format!("matrix-{n}@alpha-one.example"), "status": "inactive" }),
         "updateAccount" => json!({ "department": format!("Matrix {n}") }),
-        "saveOnboardingStep" => json!({ "m365_transport_rule": n % 2 == 0 }),
+        "saveOnboardingStep" => json!({ "m365_transport_rule": n.is_multiple_of(2) }),
         "createDeliveryTest" => json!({ "recipient": format!("it-{n}@alpha-one.example") }),
         "putLogo" => json!(LOGO_BODY),
         "importAccounts" => Value::String(format!("email,status\r\nimported-{n}@alpha-one.example,inactive\r\n")),
