@@ -272,6 +272,14 @@ on_both_backends! {
         let patched = app.patch(&format!("/api/v1/customers/{id}"), Some(&owner.token), &json!({ "status": "live" })).await;
         assert_problem(patched, StatusCode::CONFLICT, "not_ready").await;
 
+        // An empty save records the step but changes nothing of the customer.
+        let version = |c: Value| c["version"].clone();
+        let before = version(app.get(&format!("/api/v1/customers/{id}"), Some(&owner.token)).await.json().await.unwrap());
+        let (status, state) = put_step(&app, &owner.token, &id, "product_and_licenses", json!({})).await;
+        assert_eq!((status, step(&state, "product_and_licenses")["status"].clone()), (StatusCode::OK, json!("in_progress")));
+        let after = version(app.get(&format!("/api/v1/customers/{id}"), Some(&owner.token)).await.json().await.unwrap());
+        assert_eq!(before, after);
+
         // A CSV import, then a domain dropped: the accounts left outside are a problem and a blocker.
         put_step(&app, &owner.token, &id, "product_and_licenses", json!({ "seats": 10 })).await;
         let (_, state) = put_step(&app, &owner.token, &id, "user_provisioning", json!({ "method": "csv" })).await;

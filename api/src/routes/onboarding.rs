@@ -802,7 +802,10 @@ pub async fn save_step(
         })?;
         let mut new_token = None;
         match step {
-            Step::TenantDetails | Step::ProductAndLicenses if field_problems(&values).is_empty() => {
+            // `{}` changes nothing: no version bump, no audit of a non-change.
+            Step::TenantDetails | Step::ProductAndLicenses
+                if !values.is_empty() && field_problems(&values).is_empty() =>
+            {
                 let applied = serde_json::from_value::<UpdateCustomer>(Value::Object(values))
                     .map_err(|e| ApiError::invalid("", e))
                     .and_then(UpdateCustomer::into_domain)
