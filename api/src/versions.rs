@@ -60,6 +60,18 @@ pub fn not_modified(req: &HttpRequest, version: i64) -> bool {
         .any(|tag| tag == "*" || parse_strong(tag.trim_start_matches("W/")) == Some(version))
 }
 
+/// Like [`not_modified`] for an opaque `ETag` (a content hash, say): true
+/// when `If-None-Match` names `current` (weakly) or is `*`.
+pub fn tag_not_modified(req: &HttpRequest, current: &str) -> bool {
+    let current = current.trim_start_matches("W/");
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == current)
+}
+
 fn parse_strong(tag: &str) -> Option<i64> {
     tag.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
 }

@@ -92,6 +92,23 @@ pub fn status_of(saved: bool, skipped: bool, problems: &[Problem]) -> StepStatus
     }
 }
 
+/// The status of `review`: done by going live; until then its problems are
+/// the blockers.
+pub fn review_status(went_live: bool) -> StepStatus {
+    if went_live { StepStatus::Complete } else { StepStatus::NotStarted }
+}
+
+/// An archived customer's onboarding is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the customer is archived: its onboarding can no longer change")]
+pub struct OnboardingClosed;
+
+/// Whether a customer in `status` may still change its onboarding (save a
+/// step, upload a logo, run a delivery test): any status but archived.
+pub fn may_change(status: crate::customers::CustomerStatus) -> Result<(), OnboardingClosed> {
+    if status == crate::customers::CustomerStatus::Archived { Err(OnboardingClosed) } else { Ok(()) }
+}
+
 /// The step a guided flow shows next: the first open one, in order, or
 /// `review` when every other step is done with.
 pub fn current_step(statuses: &[(Step, StepStatus)]) -> Step {
@@ -627,6 +644,16 @@ mod tests {
         let done: Vec<_> =
             statuses.iter().map(|(s, _)| (*s, if *s == Step::Branding { Skipped } else { Complete })).collect();
         assert_eq!(current_step(&done), Step::Review);
+    }
+
+    #[test]
+    fn review_is_done_by_going_live_and_archived_onboarding_is_closed() {
+        use crate::customers::CustomerStatus;
+        assert_eq!(review_status(true), StepStatus::Complete);
+        assert_eq!(review_status(false), StepStatus::NotStarted);
+        for status in CustomerStatus::ALL {
+            assert_eq!(may_change(*status).is_err(), *status == CustomerStatus::Archived, "{status}");
+        }
     }
 
     #[test]

@@ -16,8 +16,12 @@ pub fn random_token() -> String {
 /// What is stored instead of the token: hex SHA-256. The token has 256 bits
 /// of entropy, so a fast hash is enough; a slow one would only slow refreshes.
 pub fn storage_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::refresh_tokens::{random_token, storage_hash};
+use crate::auth::refresh_tokens::{random_token, sha256_hex, storage_hash};
 use crate::db;
 use crate::error::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
@@ -396,16 +396,21 @@ fn refusal_problem(record: Option<&StepRecord>) -> Option<Problem> {
     Some(Problem::new("not_applied", refusal["detail"].as_str().unwrap_or("The saved values could not be applied.")))
 }
 
+/// Saved customer fields as the change they make, parsed and checked exactly
+/// as `PATCH /api/v1/customers/{id}` does.
+fn draft_changes(draft: &Map<String, Value>) -> Result<domain::customers::CustomerChanges, ApiError> {
+    serde_json::from_value::<UpdateCustomer>(Value::Object(draft.clone()))
+        .map_err(|e| ApiError::invalid("", e))
+        .and_then(UpdateCustomer::into_domain)
+}
+
 /// Problems of saved customer fields not applied yet, checked exactly as
 /// `PATCH /api/v1/customers/{id}` checks them.
 fn field_problems(draft: &Map<String, Value>) -> Vec<Problem> {
     if draft.is_empty() {
         return Vec::new();
     }
-    let parsed = serde_json::from_value::<UpdateCustomer>(Value::Object(draft.clone()))
-        .map_err(|e| ApiError::invalid("", e))
-        .and_then(UpdateCustomer::into_domain);
-    match parsed {
+    match draft_changes(draft) {
         Ok(_) => Vec::new(),
         Err(ApiError::Validation(fields)) => {
             fields.into_iter().map(|f| Problem::at("invalid_value", f.pointer.unwrap_or_default(), f.message)).collect()
@@ -597,10 +602,9 @@ fn assess(snapshot: &Snapshot, base_url: &str) -> (Vec<Evaluated>, rules::Readin
     let mut steps = evaluate(snapshot, base_url);
     let readiness = readiness_of(snapshot, &steps);
     let c = &snapshot.customer;
-    let live = c.went_live_at.is_some() || c.status == CustomerStatus::Live.as_str();
+    let went_live = c.went_live_at.is_some() || c.status == CustomerStatus::Live.as_str();
     let problems: Vec<Problem> = readiness.blockers.iter().map(|b| Problem::new(b.code, b.message.clone())).collect();
-    // Review is done by going live; its problems are the blockers.
-    let status = if live { StepStatus::Complete } else { StepStatus::NotStarted };
+    let status = rules::review_status(went_live);
     steps.push(Evaluated {
         step: Step::Review,
         status,
@@ -660,13 +664,24 @@ fn find_customer(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Cust
 }
 
 fn editable(customer: &CustomerRecord) -> Result<(), ApiError> {
-    if customer.status == CustomerStatus::Archived.as_str() {
-        return Err(ApiError::Conflict {
-            code: "customer_archived",
-            detail: "The customer is archived: its onboarding can no longer change.".to_owned(),
-        });
-    }
-    Ok(())
+    let status: CustomerStatus = customer.status.parse().map_err(ApiError::internal)?;
+    rules::may_change(status).map_err(|closed| ApiError::Conflict {
+        code: "customer_archived",
+        detail: format!("{}.", capitalised(&closed.to_string())),
+    })
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The MSP's customer, when its onboarding may still change.
+async fn editable_customer(state: &AppState, msp_id: &str, id: &str) -> Result<CustomerRecord, ApiError> {
+    let (msp_id, id) = (msp_id.to_owned(), id.to_owned());
+    let customer = db::run(&state.pool, move |conn| find_customer(conn, &msp_id, &id)).await?;
+    editable(&customer)?;
+    Ok(customer)
 }
 
 // ---------------------------------------------------------------------------
@@ -806,16 +821,13 @@ pub async fn save_step(
             Step::TenantDetails | Step::ProductAndLicenses
                 if !values.is_empty() && field_problems(&values).is_empty() =>
             {
-                let applied = serde_json::from_value::<UpdateCustomer>(Value::Object(values))
-                    .map_err(|e| ApiError::invalid("", e))
-                    .and_then(UpdateCustomer::into_domain)
-                    .and_then(|changes| {
-                        write_transaction(conn, |tx| {
-                            change_customer(tx, &caller, &msp_id, &id, None, &changes, at)?;
-                            store::put_step(tx, &StepRecord { saved_values: "{}".to_owned(), ..record.clone() })?;
-                            Ok(())
-                        })
-                    });
+                let applied = draft_changes(&values).and_then(|changes| {
+                    write_transaction(conn, |tx| {
+                        change_customer(tx, &caller, &msp_id, &id, None, &changes, at)?;
+                        store::put_step(tx, &StepRecord { saved_values: "{}".to_owned(), ..record.clone() })?;
+                        Ok(())
+                    })
+                });
                 if let Err(ApiError::Conflict { code, detail }) = applied {
                     let refusal = json!({ "code": code, "detail": detail }).to_string();
                     store::put_step(conn, &StepRecord { refusal: Some(refusal), ..record })?;
@@ -1070,9 +1082,7 @@ pub async fn create_delivery_test(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
-    let (lookup_msp, lookup_id) = (msp_id.clone(), id.clone());
-    let customer = db::run(&state.pool, move |conn| find_customer(conn, &lookup_msp, &lookup_id)).await?;
-    editable(&customer)?;
+    let customer = editable_customer(&state, &msp_id, &id).await?;
     let recipient = domain::accounts::AccountEmail::parse(&body.0.recipient, &customer.domains)
         .map_err(|e| ApiError::invalid("/recipient", e))?;
     let token = random_token();
@@ -1295,9 +1305,7 @@ pub async fn put_logo(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
-    let (lookup_msp, lookup_id) = (msp_id.clone(), id.clone());
-    let customer = db::run(&state.pool, move |conn| find_customer(conn, &lookup_msp, &lookup_id)).await?;
-    editable(&customer)?;
+    editable_customer(&state, &msp_id, &id).await?;
     let body = crate::json::read_body(&mut payload, domain::branding::Logo::MAX_BYTES, |e| ApiError::BadRequest {
         code: "unreadable_body",
         detail: format!("The request body could not be read: {e}."),
@@ -1312,7 +1320,7 @@ pub async fn put_logo(
         content_type: logo.format().content_type().to_owned(),
         width: i64::from(logo.width()),
         height: i64::from(logo.height()),
-        sha256: storage_hash_bytes(logo.bytes()),
+        sha256: sha256_hex(logo.bytes()),
         content: logo.bytes().to_vec(),
         uploaded_at: at.naive_utc(),
         uploaded_by: caller.actor.label.clone(),
@@ -1338,11 +1346,6 @@ pub async fn put_logo(
     })
     .await?;
     Ok(HttpResponse::Ok().json(uploaded))
-}
-
-fn storage_hash_bytes(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The customer's logo, with its content type (`image/png` or
@@ -1374,11 +1377,7 @@ pub async fn get_logo(
     let msp_id = caller.authorize(Action::ReadCustomer(&id))?.to_owned();
     let logo = db::run(&state.pool, move |conn| store::logo(conn, &msp_id, &id)?.ok_or(ApiError::NotFound)).await?;
     let etag = format!("\"{}\"", logo.sha256);
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    let unchanged = crate::versions::tag_not_modified(&req, &etag);
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::ETAG, etag))

@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 use persistence::{DbConnection, DbPool, StoreError};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::error::ScimError;
 use crate::error::ApiError;
@@ -72,9 +71,8 @@ pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<V
 /// The version of a rendered resource (without `meta`): a weak ETag that
 /// changes whenever anything a client can read changes.
 pub fn version_of(document: &Map<String, Value>) -> String {
-    let digest = Sha256::digest(Value::Object(document.clone()).to_string().as_bytes());
-    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
-    format!("W/\"{hex}\"")
+    let hex = crate::auth::refresh_tokens::sha256_hex(Value::Object(document.clone()).to_string().as_bytes());
+    format!("W/\"{}\"", &hex[..20])
 }
 
 fn timestamp(at: NaiveDateTime) -> String {
@@ -137,8 +135,7 @@ impl IfMatch {
 
 /// Whether `If-None-Match` names the current version: a 304 will do.
 pub fn not_modified(req: &HttpRequest, current: &str) -> bool {
-    let current_tag = current.trim_start_matches("W/");
-    tags(req, header::IF_NONE_MATCH).iter().any(|tag| tag == "*" || tag == current_tag)
+    crate::versions::tag_not_modified(req, current)
 }
 
 /// A resource with its `ETag` (and `Location` when created).
