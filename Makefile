@@ -5,9 +5,10 @@ TEST_THREADS ?= 8
 PYDEPS       := target/pydeps
 PYFUZZ       := target/pyfuzz
 PYSCIM       := target/pyscim
+SPECTRAL     := target/spectral
 OPENAPI_JSON := openapi/openapi.json
 
-.PHONY: run build test lint fmt domain-check openapi openapi-validate pydeps pyscim scim-test contract-fuzz bench clean-data
+.PHONY: run build test lint fmt layers domain-check openapi openapi-validate openapi-lint pydeps pyscim scim-test contract-fuzz bench clean-data
 
 ## run: build and start the API on SQLite (./data/msp-portal.db), Swagger UI at /docs/
 run:
@@ -17,16 +18,20 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 ## test: formatting, lints, the domain's purity, the contract, every test on both backends, the contract fuzz
-test: lint domain-check openapi-validate pydeps pyscim
+test: lint domain-check openapi-validate openapi-lint pydeps pyscim
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS) --show-output
 	$(MAKE) --no-print-directory contract-fuzz
 
-lint:
+lint: layers
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
+
+## layers: no route imports another route, error.rs imports no route or service, services import no route
+layers:
+	$(CARGO) test -q -p api --test structure
 
 ## domain-check: `domain` holds pure rules; it must never depend on storage, HTTP or async crates
 domain-check:
@@ -42,6 +47,15 @@ openapi:
 ## openapi-validate: check the committed contract with an OpenAPI 3.1 validator nobody here wrote
 openapi-validate: $(PYDEPS)/.installed-2
 	PYTHONPATH=$(PYDEPS) python3 -m openapi_spec_validator --schema 3.1.0 $(OPENAPI_JSON)
+
+## openapi-lint: Spectral (ruleset spectral:oas) must find no error and no warning in the committed contract
+openapi-lint: $(SPECTRAL)/.installed
+	$(SPECTRAL)/node_modules/.bin/spectral lint --fail-severity=warn --ruleset openapi/.spectral.yaml $(OPENAPI_JSON)
+
+$(SPECTRAL)/.installed:
+	mkdir -p $(SPECTRAL)
+	npm install --silent --no-audit --no-fund --prefix $(SPECTRAL) '@stoplight/spectral-cli@6.16.3'
+	touch $@
 
 ## pydeps: the Python tools the suite uses: the OpenAPI validator and the SMTP sink (aiosmtpd) e-mail tests read from
 pydeps: $(PYDEPS)/.installed-2

@@ -37,9 +37,14 @@ pub enum BootstrapError {
     /// The owner e-mail is unusable.
     #[error("invalid owner e-mail: {0}")]
     InvalidEmail(EmailError),
-    /// The given password breaks the policy.
-    #[error("MSP_PORTAL_OWNER_PASSWORD {0}")]
-    WeakPassword(PasswordError),
+    /// The given password breaks the policy; `variable` is where it came from.
+    #[error("{variable} {reason}")]
+    WeakPassword {
+        /// The environment variable that held the password.
+        variable: &'static str,
+        /// What the policy says about it.
+        reason: PasswordError,
+    },
     /// An MSP of that name exists.
     #[error("an MSP named '{0}' already exists; nothing was created")]
     MspExists(String),
@@ -69,19 +74,30 @@ impl Retryable for BootstrapError {
 /// Length of a generated owner password.
 const GENERATED_PASSWORD_CHARS: usize = 24;
 
-/// Creates the MSP `msp_name` and its owner `owner_email`, with `password` or
-/// a generated one, in one transaction. Refuses a name or e-mail in use.
+/// Where `bootstrap` reads the owner's password from.
+pub const OWNER_PASSWORD_VARIABLE: &str = "MSP_PORTAL_OWNER_PASSWORD";
+/// Where `bootstrap-operator` reads the operator's password from.
+pub const OPERATOR_PASSWORD_VARIABLE: &str = "MSP_PORTAL_OPERATOR_PASSWORD";
+
+/// Creates the MSP `msp_name` with `limits` and its owner `owner_email`, with
+/// `password` or a generated one, in one transaction. Refuses a name or e-mail
+/// in use.
 pub fn bootstrap(
     conn: &mut DbConnection,
     msp_name: &str,
     owner_email: &str,
     password: Option<String>,
+    limits: &MspLimits,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Bootstrapped, BootstrapError> {
     let name = MspName::parse(msp_name).map_err(BootstrapError::InvalidName)?;
     let email = EmailAddress::parse(owner_email).map_err(BootstrapError::InvalidEmail)?;
     let (password, generated) = match password {
-        Some(given) => (NewPassword::parse(&given, &email).map_err(BootstrapError::WeakPassword)?, false),
+        Some(given) => (
+            NewPassword::parse(&given, &email)
+                .map_err(|reason| BootstrapError::WeakPassword { variable: OWNER_PASSWORD_VARIABLE, reason })?,
+            false,
+        ),
         None => (generate_password(&email), true),
     };
     let hash = passwords::hash(password.expose()).map_err(|e| BootstrapError::Hash(e.to_string()))?;
@@ -92,7 +108,7 @@ pub fn bootstrap(
         if persistence::admins::email_taken(tx, &email)? {
             return Err(BootstrapError::EmailTaken(email.to_string()));
         }
-        let msp = persistence::msps::insert(tx, &name, &MspLimits::starter(), now).map_err(|e| match e {
+        let msp = persistence::msps::insert(tx, &name, limits, now).map_err(|e| match e {
             StoreError::UniqueViolation(_) => BootstrapError::MspExists(name.to_string()),
             other => other.into(),
         })?;
@@ -155,7 +171,11 @@ pub fn bootstrap_operator(
 ) -> Result<BootstrappedOperator, BootstrapError> {
     let email = EmailAddress::parse(email).map_err(BootstrapError::InvalidEmail)?;
     let (password, generated) = match password {
-        Some(given) => (NewPassword::parse(&given, &email).map_err(BootstrapError::WeakPassword)?, false),
+        Some(given) => (
+            NewPassword::parse(&given, &email)
+                .map_err(|reason| BootstrapError::WeakPassword { variable: OPERATOR_PASSWORD_VARIABLE, reason })?,
+            false,
+        ),
         None => (generate_password(&email), true),
     };
     let hash = passwords::hash(password.expose()).map_err(|e| BootstrapError::Hash(e.to_string()))?;

@@ -244,7 +244,7 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed {
         /// Value of the `Allow` header.
-        allow: &'static str,
+        allow: String,
     },
     /// The request conflicts with the current state (409).
     #[error("conflict: {detail}")]
@@ -417,7 +417,7 @@ impl ResponseError for ApiError {
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"msp-portal\"")));
             }
             Self::MethodNotAllowed { allow } => {
-                response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));

@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod mail;
 pub mod openapi;
+pub mod operations;
 pub mod pagination;
 pub mod request_id;
 pub mod routes;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use api::config::Settings;
 use api::startup::{Application, open_database};
 use clap::{Parser, Subcommand};
+use domain::msps::MspLimits;
 use persistence::database::PoolOptions;
 
 #[derive(Parser)]
@@ -24,7 +25,9 @@ enum Command {
     /// Print the OpenAPI document to stdout (needs no database).
     Openapi,
     /// Create the first MSP and its owner admin. The password comes from
-    /// MSP_PORTAL_OWNER_PASSWORD, or is generated and printed once.
+    /// MSP_PORTAL_OWNER_PASSWORD, or is generated and printed once. The
+    /// limits default to a trial (100 organizations, 100 seats, 100 global
+    /// and 10 local users); a platform operator can change them later.
     Bootstrap {
         /// Name of the MSP.
         #[arg(long)]
@@ -32,6 +35,18 @@ enum Command {
         /// E-mail address the owner signs in with.
         #[arg(long)]
         owner_email: String,
+        /// Most customer organizations.
+        #[arg(long, default_value_t = MspLimits::trial().max_organizations, value_parser = limit)]
+        max_organizations: i64,
+        /// Seats in the MSP's license pool.
+        #[arg(long, default_value_t = MspLimits::trial().seat_pool_total, value_parser = limit)]
+        seat_pool: i64,
+        /// Most active accounts across all customers.
+        #[arg(long, default_value_t = MspLimits::trial().max_global_users, value_parser = limit)]
+        max_global_users: i64,
+        /// Most active accounts in the MSP's own organization.
+        #[arg(long, default_value_t = MspLimits::trial().max_local_users, value_parser = limit)]
+        max_local_users: i64,
     },
     /// Create a platform operator (the vendor's console: MSPs and their
     /// limits). The password comes from MSP_PORTAL_OPERATOR_PASSWORD, or is
@@ -50,7 +65,16 @@ fn main() -> ExitCode {
         Command::Openapi => print_openapi(),
         Command::Serve => serve(),
         Command::Migrate => migrate(),
-        Command::Bootstrap { msp_name, owner_email } => bootstrap(&msp_name, &owner_email),
+        Command::Bootstrap { msp_name, owner_email, max_organizations, seat_pool, max_global_users, max_local_users } => {
+            let limits = MspLimits {
+                max_organizations,
+                seat_pool_total: seat_pool,
+                seat_pool_renewal_date: None,
+                max_global_users,
+                max_local_users,
+            };
+            bootstrap(&msp_name, &owner_email, &limits)
+        }
         Command::BootstrapOperator { email } => bootstrap_operator(&email),
     };
     match result {
@@ -94,16 +118,30 @@ fn migrate() -> Result<(), String> {
     open_pool().map(|_| log::info!("database is up to date"))
 }
 
-fn bootstrap(msp_name: &str, owner_email: &str) -> Result<(), String> {
+/// A limit given on the command line: a whole number the domain accepts.
+fn limit(raw: &str) -> Result<i64, String> {
+    let value: i64 = raw.parse().map_err(|_| format!("'{raw}' is not a whole number"))?;
+    MspLimits::check_value(value).map_err(|e| e.to_string())
+}
+
+fn bootstrap(msp_name: &str, owner_email: &str, limits: &MspLimits) -> Result<(), String> {
     let pool = open_pool()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let password = std::env::var("MSP_PORTAL_OWNER_PASSWORD").ok().filter(|p| !p.is_empty());
-    let made = api::bootstrap::bootstrap(&mut conn, msp_name, owner_email, password, api::state::now())
+    let password = std::env::var(api::bootstrap::OWNER_PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty());
+    let made = api::bootstrap::bootstrap(&mut conn, msp_name, owner_email, password, limits, api::state::now())
         .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     let mut report = format!(
-        "Created MSP '{}' (id {})\nCreated owner admin {} (id {})\n",
-        made.msp.name, made.msp.id, made.owner.email, made.owner.id
+        "Created MSP '{}' (id {}) with {} seats, {} organizations, {} global and {} local users\n\
+         Created owner admin {} (id {})\n",
+        made.msp.name,
+        made.msp.id,
+        limits.seat_pool_total,
+        limits.max_organizations,
+        limits.max_global_users,
+        limits.max_local_users,
+        made.owner.email,
+        made.owner.id
     );
     if let Some(password) = made.generated_password {
         report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));
@@ -114,7 +152,7 @@ fn bootstrap(msp_name: &str, owner_email: &str) -> Result<(), String> {
 fn bootstrap_operator(email: &str) -> Result<(), String> {
     let pool = open_pool()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let password = std::env::var("MSP_PORTAL_OPERATOR_PASSWORD").ok().filter(|p| !p.is_empty());
+    let password = std::env::var(api::bootstrap::OPERATOR_PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty());
     let made =
         api::bootstrap::bootstrap_operator(&mut conn, email, password, api::state::now()).map_err(|e| e.to_string())?;
     let mut report = format!("Created platform operator {} (id {})\n", made.operator.email, made.operator.id);

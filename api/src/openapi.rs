@@ -1,13 +1,12 @@
-//! The OpenAPI 3.1 contract, generated from the route annotations.
+//! The OpenAPI 3.1 contract: what the API is (info, tags, security, shared
+//! components) from here, its paths from the one registration of every
+//! operation (`crate::operations`).
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{InvalidField, Problem, responses};
-use crate::routes::{
-    account_import, accounts, admins, api_keys, audit_events, auth, customer_export, customer_groups,
-    customer_sessions, customers, health, licenses, maa, me, onboarding, passwords, platform, provisioning, tiers,
-};
+use crate::routes::customers;
 
 /// The whole API description.
 #[derive(OpenApi)]
@@ -22,86 +21,6 @@ Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access
 `Authorization: Bearer <API key>`. A missing or bad credential is a 401, a missing permission a 403, and anything \
 of another MSP a 404.",
         license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
-    ),
-    paths(
-        health::healthz,
-        health::readyz,
-        auth::login,
-        auth::refresh,
-        auth::logout,
-        passwords::set_password,
-        passwords::forgot_password,
-        me::get_me,
-        customers::list_customers,
-        customers::create_customer,
-        customers::get_customer,
-        customers::update_customer,
-        customers::delete_customer,
-        customer_export::export_customers,
-        tiers::list_tiers,
-        customer_groups::list_customer_groups,
-        customer_groups::create_customer_group,
-        customer_groups::get_customer_group,
-        customer_groups::update_customer_group,
-        customer_groups::delete_customer_group,
-        customer_groups::list_group_customers,
-        customer_groups::add_group_customer,
-        customer_groups::remove_group_customer,
-        customer_groups::list_groups_of_customer,
-        accounts::list_accounts,
-        accounts::create_account,
-        account_import::import_accounts,
-        accounts::get_account,
-        accounts::update_account,
-        accounts::delete_account,
-        accounts::activate_account,
-        accounts::deactivate_account,
-        accounts::list_account_status_history,
-        provisioning::create_scim_token,
-        provisioning::get_provisioning,
-        onboarding::get_onboarding,
-        onboarding::save_step,
-        onboarding::get_readiness,
-        onboarding::go_live,
-        onboarding::create_delivery_test,
-        onboarding::list_delivery_tests,
-        onboarding::get_delivery_test,
-        onboarding::confirm_delivery_test,
-        onboarding::put_logo,
-        onboarding::get_logo,
-        onboarding::list_setup_incomplete,
-        maa::get_maa_summary,
-        maa::get_maa_history,
-        maa::list_customer_maa,
-        maa::get_maa_allowance,
-        maa::create_allowance_order,
-        maa::list_allowance_orders,
-        maa::list_skus,
-        licenses::get_seat_pool,
-        licenses::update_seat_pool,
-        licenses::list_seat_allocations,
-        licenses::list_expiring_licenses,
-        licenses::create_seat_expansion_request,
-        licenses::list_seat_expansion_requests,
-        customer_sessions::start_customer_session,
-        admins::list_admins,
-        admins::create_admin,
-        admins::get_admin,
-        admins::update_admin,
-        admins::delete_admin,
-        api_keys::list_api_keys,
-        api_keys::create_api_key,
-        api_keys::get_api_key,
-        api_keys::revoke_api_key,
-        audit_events::list_audit_events,
-        platform::operator_login,
-        platform::list_msps,
-        platform::create_msp,
-        platform::get_msp,
-        platform::update_msp,
-        licenses::list_all_seat_expansion_requests,
-        licenses::approve_seat_expansion_request,
-        licenses::reject_seat_expansion_request,
     ),
     components(
         schemas(Problem, InvalidField, customers::CountryCodeSchema),
@@ -176,7 +95,14 @@ impl Modify for BearerAuth {
 
 /// The contract as served at `/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    let (paths, components) = crate::routes::operations().contract();
+    document.paths = paths;
+    let shared = document.components.get_or_insert_with(Default::default);
+    for (name, schema) in components.schemas {
+        shared.schemas.entry(name).or_insert(schema);
+    }
+    document
 }
 
 /// The contract as committed in `openapi/openapi.json`: pretty-printed, with a

@@ -143,3 +143,44 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
     };
     assert!(status.success(), "clean exit after SIGTERM, got {status}");
 }
+
+#[test]
+fn bootstrap_gives_a_trial_pool_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("limits.db").display());
+    let default = bootstrap(&url, "owner@acme-msp.example", None);
+    assert!(default.status.success(), "{}", text(&default.stderr));
+    assert!(text(&default.stdout).contains("with 100 seats, 100 organizations, 100 global and 10 local users"));
+
+    let told = msp_portal()
+        .args(["bootstrap", "--msp-name", "Small MSP", "--owner-email", "owner@small.example"])
+        .args(["--seat-pool", "40", "--max-global-users", "30", "--max-local-users", "5", "--max-organizations", "3"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(told.status.success(), "{}", text(&told.stderr));
+    assert!(text(&told.stdout).contains("with 40 seats, 3 organizations, 30 global and 5 local users"));
+
+    let negative = msp_portal()
+        .args(["bootstrap", "--msp-name", "Bad MSP", "--owner-email", "owner@bad.example", "--seat-pool=-1"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(negative.status.code(), Some(2), "clap refuses the value");
+    assert!(text(&negative.stderr).contains("--seat-pool"), "{}", text(&negative.stderr));
+}
+
+#[test]
+fn a_weak_operator_password_names_the_operator_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = msp_portal()
+        .args(["bootstrap-operator", "--email", "ops@vendor.example"])
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("ops.db").display()))
+        .env("MSP_PORTAL_OPERATOR_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("MSP_PORTAL_OPERATOR_PASSWORD"), "{stderr}");
+    assert!(!stderr.contains("MSP_PORTAL_OWNER_PASSWORD"), "{stderr}");
+}

@@ -62,6 +62,19 @@ impl MspLimits {
         }
     }
 
+    /// Limits `msp-portal bootstrap` gives a new MSP unless told otherwise:
+    /// enough to try the product end to end (customers with seats, accounts)
+    /// before a platform operator sets the contract's figures.
+    pub fn trial() -> Self {
+        Self {
+            max_organizations: 100,
+            seat_pool_total: 100,
+            seat_pool_renewal_date: None,
+            max_global_users: 100,
+            max_local_users: 10,
+        }
+    }
+
     /// Checks one limit value: 0 to [`MspLimits::MAX_VALUE`].
     pub fn check_value(value: i64) -> Result<i64, LimitError> {
         if (0..=Self::MAX_VALUE).contains(&value) { Ok(value) } else { Err(LimitError { max: Self::MAX_VALUE }) }

@@ -128,7 +128,7 @@ on_both_backends! {
         let pool = app.pool.clone();
         let second = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().unwrap();
-            api::bootstrap::bootstrap(&mut conn, "  TWICE ", "other@twice.example", None, api::state::now())
+            api::bootstrap::bootstrap(&mut conn, "  TWICE ", "other@twice.example", None, &domain::msps::MspLimits::starter(), api::state::now())
         }).await.unwrap();
         let error = second.expect_err("second bootstrap must fail");
         assert!(error.to_string().contains("already exists"), "{error}");
