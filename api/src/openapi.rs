@@ -71,7 +71,7 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .description(Some(
                         "Access token: of an admin (POST /api/v1/auth/login), of a customer session \
-                         (POST /api/v1/customers/{id}/sessions) or of a platform operator \
+                         (POST /api/v1/customers/{customer_id}/sessions) or of a platform operator \
                          (POST /api/v1/platform/auth/login).",
                     ))
                     .build(),

@@ -322,39 +322,27 @@ struct Targets {
 }
 
 fn fill_path(operation: &Operation, targets: &Targets) -> String {
-    let template = operation.path.as_str();
-    if !template.contains('{') {
-        return template.to_owned();
-    }
-    if template.starts_with("/api/v1/customers/{customer_id}/") {
-        let account = if operation.id == "deleteAccount" { &targets.spare_account } else { &targets.account };
-        return template
-            .replace("{customer_id}", &targets.customer)
-            .replace("{account_id}", account)
-            .replace("{test_id}", &targets.delivery_test)
-            .replace("{step}", "email_config");
-    }
-    let id = match (template, operation.id.as_str()) {
-        ("/api/v1/customers/{id}" | "/api/v1/customers/{id}/sessions" | "/api/v1/customers/{id}/groups", _) => {
-            &targets.customer
-        }
-        ("/api/v1/customer-groups/{id}", "deleteCustomerGroup") => &targets.spare_group,
-        (
-            "/api/v1/customer-groups/{id}"
-            | "/api/v1/customer-groups/{id}/customers"
-            | "/api/v1/customer-groups/{id}/customers/{customer_id}",
-            _,
-        ) => &targets.group,
-        ("/api/v1/platform/seat-expansion-requests/{id}/approve", _) => &targets.request_to_approve,
-        ("/api/v1/platform/seat-expansion-requests/{id}/reject", _) => &targets.request_to_reject,
-        ("/api/v1/admins/{id}", "deleteAdmin") => &targets.spare_admin,
-        ("/api/v1/admins/{id}", _) => &targets.admin,
-        ("/api/v1/api-keys/{id}", "revokeApiKey") => &targets.spare_key,
-        ("/api/v1/api-keys/{id}", _) => &targets.key,
-        ("/api/v1/platform/msps/{id}", _) => &targets.msp,
-        _ => panic!("{}: no fixture fills the parameters of {template}; extend fill_path", operation.id),
+    // Each path parameter has one spelling across the API; deletes go to spare ones.
+    let pick = |spare: &'static str, spare_target: &String, target: &String| -> String {
+        if operation.id == spare { spare_target.clone() } else { target.clone() }
     };
-    template.replace("{id}", id).replace("{customer_id}", &targets.customer)
+    let request = match operation.id.as_str() {
+        "rejectSeatExpansionRequest" => &targets.request_to_reject,
+        _ => &targets.request_to_approve,
+    };
+    let filled = operation
+        .path
+        .replace("{customer_id}", &targets.customer)
+        .replace("{account_id}", &pick("deleteAccount", &targets.spare_account, &targets.account))
+        .replace("{test_id}", &targets.delivery_test)
+        .replace("{step}", "email_config")
+        .replace("{group_id}", &pick("deleteCustomerGroup", &targets.spare_group, &targets.group))
+        .replace("{request_id}", request)
+        .replace("{admin_id}", &pick("deleteAdmin", &targets.spare_admin, &targets.admin))
+        .replace("{api_key_id}", &pick("revokeApiKey", &targets.spare_key, &targets.key))
+        .replace("{msp_id}", &targets.msp);
+    assert!(!filled.contains('{'), "{}: no fixture fills the parameters of {filled}; extend fill_path", operation.id);
+    filled
 }
 
 fn limits() -> Value {

@@ -379,9 +379,9 @@ fn unique_as_email_taken(error: StoreError) -> ApiError {
 
 /// Reads one admin.
 #[utoipa::path(
-    get, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "getAdmin",
+    get, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "getAdmin",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
     responses(
         (status = 200, description = "The admin.", body = Admin),
         (status = 401, response = Unauthorized),
@@ -407,9 +407,9 @@ pub async fn get_admin(
 /// The last active owner of the MSP can't be demoted or disabled. Disabling
 /// ends the admin's sessions at once.
 #[utoipa::path(
-    patch, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "updateAdmin",
+    patch, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "updateAdmin",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
     request_body(content = UpdateAdmin, example = json!({"role": "standard", "permissions": ["create_organizations"], "disabled": false})),
     responses(
         (status = 200, description = "The changed admin.", body = Admin),
@@ -479,9 +479,9 @@ pub async fn update_admin(
 /// Deletes an admin (owners only). Their sessions and API keys go with them.
 /// The last active owner can't be deleted.
 #[utoipa::path(
-    delete, path = "/api/v1/admins/{id}", tag = "admins", operation_id = "deleteAdmin",
+    delete, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "deleteAdmin",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Admin id.")),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, response = Unauthorized),

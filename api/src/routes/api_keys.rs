@@ -226,9 +226,9 @@ pub async fn create_api_key(
 
 /// Reads one API key (without its secret).
 #[utoipa::path(
-    get, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "getApiKey",
+    get, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "getApiKey",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "API key id.")),
+    params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
     responses(
         (status = 200, description = "The key.", body = ApiKey),
         (status = 401, response = Unauthorized),
@@ -251,9 +251,9 @@ pub async fn get_api_key(
 /// Revokes an API key: it stops working at once and is gone from the API (the
 /// audit log keeps its record).
 #[utoipa::path(
-    delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "revokeApiKey",
+    delete, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "revokeApiKey",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "API key id.")),
+    params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
     responses(
         (status = 204, description = "Revoked."),
         (status = 401, response = Unauthorized),

@@ -226,9 +226,9 @@ pub async fn create_customer_group(
 
 /// Reads one customer group.
 #[utoipa::path(
-    get, path = "/api/v1/customer-groups/{id}", tag = "customer-groups", operation_id = "getCustomerGroup",
+    get, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "getCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Group id.")),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
     responses(
         (status = 200, description = "The group.", body = CustomerGroup),
         (status = 401, response = Unauthorized),
@@ -250,9 +250,9 @@ pub async fn get_customer_group(
 
 /// Changes a customer group.
 #[utoipa::path(
-    patch, path = "/api/v1/customer-groups/{id}", tag = "customer-groups", operation_id = "updateCustomerGroup",
+    patch, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "updateCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Group id.")),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
     request_body(content = UpdateCustomerGroup, example = json!({"description": "Dentists and orthodontists"})),
     responses(
         (status = 200, description = "The changed group.", body = CustomerGroup),
@@ -310,9 +310,9 @@ pub async fn update_customer_group(
 
 /// Deletes a customer group; its customers stay, only the grouping goes.
 #[utoipa::path(
-    delete, path = "/api/v1/customer-groups/{id}", tag = "customer-groups", operation_id = "deleteCustomerGroup",
+    delete, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "deleteCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Group id.")),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
     responses(
         (status = 204, description = "Deleted."),
         (status = 401, response = Unauthorized),
@@ -352,9 +352,9 @@ pub async fn delete_customer_group(
 
 /// Lists the customers of a group, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/customer-groups/{id}/customers", tag = "customer-groups", operation_id = "listGroupCustomers",
+    get, path = "/api/v1/customer-groups/{group_id}/customers", tag = "customer-groups", operation_id = "listGroupCustomers",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Group id."), PageParams),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id."), PageParams),
     responses(
         (status = 200, description = "A page of the group's customers.", body = CustomerPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
@@ -394,11 +394,11 @@ pub async fn list_group_customers(
 
 /// Adds a customer to a group. Adding a member twice changes nothing.
 #[utoipa::path(
-    put, path = "/api/v1/customer-groups/{id}/customers/{customer_id}", tag = "customer-groups",
+    put, path = "/api/v1/customer-groups/{group_id}/customers/{customer_id}", tag = "customer-groups",
     operation_id = "addGroupCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
     params(
-        ("id" = uuid::Uuid, Path, description = "Group id."),
+        ("group_id" = uuid::Uuid, Path, description = "Group id."),
         ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
     ),
     responses(
@@ -443,11 +443,11 @@ pub async fn add_group_customer(
 
 /// Removes a customer from a group; the customer itself stays.
 #[utoipa::path(
-    delete, path = "/api/v1/customer-groups/{id}/customers/{customer_id}", tag = "customer-groups",
+    delete, path = "/api/v1/customer-groups/{group_id}/customers/{customer_id}", tag = "customer-groups",
     operation_id = "removeGroupCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
     params(
-        ("id" = uuid::Uuid, Path, description = "Group id."),
+        ("group_id" = uuid::Uuid, Path, description = "Group id."),
         ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
     ),
     responses(
@@ -491,9 +491,9 @@ pub async fn remove_group_customer(
 
 /// Lists the groups a customer is in, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/groups", tag = "customer-groups", operation_id = "listCustomerGroupsOfCustomer",
+    get, path = "/api/v1/customers/{customer_id}/groups", tag = "customer-groups", operation_id = "listCustomerGroupsOfCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Customer id."), PageParams),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), PageParams),
     responses(
         (status = 200, description = "A page of the customer's groups.", body = CustomerGroupPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),

@@ -44,9 +44,9 @@ pub struct CustomerSessionToken {
 /// records who started it, and every change made with it names both the admin
 /// and the customer (`actor_type` `impersonation`).
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/sessions", tag = "customers", operation_id = "startCustomerSession",
+    post, path = "/api/v1/customers/{customer_id}/sessions", tag = "customers", operation_id = "startCustomerSession",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Customer id.")),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "A token for this customer only.", body = CustomerSessionToken),
         (status = 401, response = Unauthorized),

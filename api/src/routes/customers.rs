@@ -572,10 +572,10 @@ pub async fn create_customer(
 /// you change the customer, or in `If-None-Match` to get a 304 when nothing
 /// changed.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "getCustomer",
+    get, path = "/api/v1/customers/{customer_id}", tag = "customers", operation_id = "getCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
     params(
-        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold; 304 when it is current."),
     ),
     responses(
@@ -617,10 +617,10 @@ pub async fn get_customer(
 /// `POST …/onboarding/go-live` does: with blockers left it is a 409
 /// `not_ready` listing them.
 #[utoipa::path(
-    patch, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "updateCustomer",
+    patch, path = "/api/v1/customers/{customer_id}", tag = "customers", operation_id = "updateCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
     params(
-        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read; 412 when the customer changed since."),
     ),
     request_body(content = UpdateCustomer, example = json!({"seats": 30, "status": "live"})),
@@ -731,10 +731,10 @@ fn check_seat_change(
 ///
 /// `If-Match` is honoured as on `PATCH`.
 #[utoipa::path(
-    delete, path = "/api/v1/customers/{id}", tag = "customers", operation_id = "deleteCustomer",
+    delete, path = "/api/v1/customers/{customer_id}", tag = "customers", operation_id = "deleteCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),
     params(
-        ("id" = uuid::Uuid, Path, description = "Customer id."),
+        ("customer_id" = uuid::Uuid, Path, description = "Customer id."),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read; 412 when the customer changed since."),
     ),
     responses(

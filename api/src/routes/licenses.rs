@@ -580,10 +580,10 @@ pub struct DecideSeatExpansion {
 /// Approving an approved request again changes nothing; deciding a decided
 /// one otherwise is a 409 `already_decided`.
 #[utoipa::path(
-    post, path = "/api/v1/platform/seat-expansion-requests/{id}/approve", tag = "platform",
+    post, path = "/api/v1/platform/seat-expansion-requests/{request_id}/approve", tag = "platform",
     operation_id = "approveSeatExpansionRequest",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Request id.")),
+    params(("request_id" = uuid::Uuid, Path, description = "Request id.")),
     request_body(content = DecideSeatExpansion, example = json!({"note": "Approved for the Q1 rollout"})),
     responses(
         (status = 200, description = "The decided request.", body = SeatExpansionRequest),
@@ -609,10 +609,10 @@ pub async fn approve_seat_expansion_request(
 
 /// Rejects a request; the pool stays as it is.
 #[utoipa::path(
-    post, path = "/api/v1/platform/seat-expansion-requests/{id}/reject", tag = "platform",
+    post, path = "/api/v1/platform/seat-expansion-requests/{request_id}/reject", tag = "platform",
     operation_id = "rejectSeatExpansionRequest",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Request id.")),
+    params(("request_id" = uuid::Uuid, Path, description = "Request id.")),
     request_body(content = DecideSeatExpansion, example = json!({"note": "Please buy a larger plan"})),
     responses(
         (status = 200, description = "The decided request.", body = SeatExpansionRequest),

@@ -1,4 +1,4 @@
-//! Guided onboarding of a customer under `/api/v1/customers/{id}/onboarding`:
+//! Guided onboarding of a customer under `/api/v1/customers/{customer_id}/onboarding`:
 //! six steps saved as they go (partial saves are kept), a delivery test
 //! through the SMTP relay, the logo, readiness and go-live; and the
 //! attention list of customers whose setup stalls. The rules — statuses,
@@ -200,7 +200,7 @@ fn step_status_schema() -> ObjectBuilder {
 // What each step accepts.
 
 /// `tenant_details`: the customer's own fields, checked as on `PATCH
-/// /api/v1/customers/{id}`. Fields left out keep their saved value; values
+/// /api/v1/customers/{customer_id}`. Fields left out keep their saved value; values
 /// that are not valid are kept as the step's problems and nothing is applied
 /// to the customer until all saved values are valid.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,7 +397,7 @@ fn refusal_problem(record: Option<&StepRecord>) -> Option<Problem> {
 }
 
 /// Saved customer fields as the change they make, parsed and checked exactly
-/// as `PATCH /api/v1/customers/{id}` does.
+/// as `PATCH /api/v1/customers/{customer_id}` does.
 fn draft_changes(draft: &Map<String, Value>) -> Result<domain::customers::CustomerChanges, ApiError> {
     serde_json::from_value::<UpdateCustomer>(Value::Object(draft.clone()))
         .map_err(|e| ApiError::invalid("", e))
@@ -405,7 +405,7 @@ fn draft_changes(draft: &Map<String, Value>) -> Result<domain::customers::Custom
 }
 
 /// Problems of saved customer fields not applied yet, checked exactly as
-/// `PATCH /api/v1/customers/{id}` checks them.
+/// `PATCH /api/v1/customers/{customer_id}` checks them.
 fn field_problems(draft: &Map<String, Value>) -> Vec<Problem> {
     if draft.is_empty() {
         return Vec::new();

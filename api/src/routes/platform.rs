@@ -298,9 +298,9 @@ fn msp_exists() -> ApiError {
 
 /// Reads one MSP.
 #[utoipa::path(
-    get, path = "/api/v1/platform/msps/{id}", tag = "platform", operation_id = "getMsp",
+    get, path = "/api/v1/platform/msps/{msp_id}", tag = "platform", operation_id = "getMsp",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "MSP id.")),
+    params(("msp_id" = uuid::Uuid, Path, description = "MSP id.")),
     responses(
         (status = 200, description = "The MSP.", body = Msp),
         (status = 401, response = Unauthorized),
@@ -325,9 +325,9 @@ pub async fn get_msp(
 /// The seat pool total may not go below the seats already allocated to the
 /// MSP's customers (409 `seat_pool_below_allocated`).
 #[utoipa::path(
-    patch, path = "/api/v1/platform/msps/{id}", tag = "platform", operation_id = "updateMsp",
+    patch, path = "/api/v1/platform/msps/{msp_id}", tag = "platform", operation_id = "updateMsp",
     security(("bearer_auth" = [])),
-    params(("id" = uuid::Uuid, Path, description = "MSP id.")),
+    params(("msp_id" = uuid::Uuid, Path, description = "MSP id.")),
     request_body = UpdateMsp,
     responses(
         (status = 200, description = "The changed MSP.", body = Msp),
