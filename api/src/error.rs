@@ -13,6 +13,8 @@ use persistence::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::problems::ProblemCode;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -37,6 +39,7 @@ pub struct Problem {
     /// What went wrong, for a person.
     pub detail: String,
     /// Stable machine-readable code; switch on this, not on `detail`.
+    #[schema(value_type = crate::problems::ProblemCodeSchema)]
     pub code: String,
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,7 +211,7 @@ pub enum ApiError {
     #[error("unauthenticated: {reason}")]
     Unauthenticated {
         /// Stable code sent to the client.
-        code: &'static str,
+        code: ProblemCode,
         /// Sent to the client.
         detail: &'static str,
         /// Logged, never sent.
@@ -218,7 +221,7 @@ pub enum ApiError {
     #[error("bad request: {detail}")]
     BadRequest {
         /// Stable code.
-        code: &'static str,
+        code: ProblemCode,
         /// Explanation for the client.
         detail: String,
     },
@@ -250,7 +253,7 @@ pub enum ApiError {
     #[error("conflict: {detail}")]
     Conflict {
         /// Stable code.
-        code: &'static str,
+        code: ProblemCode,
         /// Explanation for the client.
         detail: String,
     },
@@ -258,7 +261,7 @@ pub enum ApiError {
     #[error("unprocessable: {detail}")]
     Unprocessable {
         /// Stable code.
-        code: &'static str,
+        code: ProblemCode,
         /// Explanation for the client.
         detail: String,
     },
@@ -303,26 +306,26 @@ impl ApiError {
     }
 
     /// The stable machine code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::MalformedJson(_) => "malformed_json",
-            Self::InvalidParameters(_) => "invalid_parameters",
-            Self::Unauthenticated { code, .. } => code,
-            Self::BadRequest { code, .. } => code,
-            Self::Forbidden { .. } => "forbidden",
-            Self::TooManyRequests { .. } => "too_many_attempts",
-            Self::NotFound => "not_found",
-            Self::RouteNotFound => "route_not_found",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::Conflict { code, .. } => code,
-            Self::Unprocessable { code, .. } => code,
-            Self::NotReady { .. } => "not_ready",
-            Self::PreconditionFailed { .. } => "precondition_failed",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Unavailable(_) => "service_unavailable",
-            Self::Internal(_) => "internal_error",
+            Self::Validation(_) => ProblemCode::ValidationFailed,
+            Self::MalformedJson(_) => ProblemCode::MalformedJson,
+            Self::InvalidParameters(_) => ProblemCode::InvalidParameters,
+            Self::Unauthenticated { code, .. }
+            | Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. } => *code,
+            Self::Forbidden { .. } => ProblemCode::Forbidden,
+            Self::TooManyRequests { .. } => ProblemCode::TooManyAttempts,
+            Self::NotFound => ProblemCode::NotFound,
+            Self::RouteNotFound => ProblemCode::RouteNotFound,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            Self::NotReady { .. } => ProblemCode::NotReady,
+            Self::PreconditionFailed { .. } => ProblemCode::PreconditionFailed,
+            Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
+            Self::Unavailable(_) => ProblemCode::ServiceUnavailable,
+            Self::Internal(_) => ProblemCode::InternalError,
         }
     }
 
@@ -382,7 +385,7 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: self.detail(),
-            code: self.code().to_owned(),
+            code: self.code().as_str().to_owned(),
             errors,
             blockers,
         }
@@ -391,21 +394,8 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MalformedJson(_) | Self::InvalidParameters(_) | Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } | Self::NotReady { .. } => StatusCode::CONFLICT,
-            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        // The registry says which status each code has.
+        self.code().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -442,7 +432,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(_) => Self::Unavailable(Box::new(error)),
             StoreError::UniqueViolation(_) => Self::Conflict {
-                code: "conflict",
+                code: ProblemCode::Conflict,
                 detail: "The request conflicts with an existing resource.".to_owned(),
             },
             other => Self::Internal(Box::new(other)),

@@ -65,7 +65,14 @@ fn main() -> ExitCode {
         Command::Openapi => print_openapi(),
         Command::Serve => serve(),
         Command::Migrate => migrate(),
-        Command::Bootstrap { msp_name, owner_email, max_organizations, seat_pool, max_global_users, max_local_users } => {
+        Command::Bootstrap {
+            msp_name,
+            owner_email,
+            max_organizations,
+            seat_pool,
+            max_global_users,
+            max_local_users,
+        } => {
             let limits = MspLimits {
                 max_organizations,
                 seat_pool_total: seat_pool,

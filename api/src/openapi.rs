@@ -20,10 +20,14 @@ pass `next_cursor` back as `cursor`. Every response carries `X-Request-Id`; quot
 Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`; integrations send \
 `Authorization: Bearer <API key>`. A missing or bad credential is a 401, a missing permission a 403, and anything \
 of another MSP a 404.",
-        license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary"),
+        contact(name = "MSP portal API team", url = "https://github.com/msp-portal/api/issues")
     ),
+    // Relative: the server that serves this document (Swagger UI and
+    // generated clients resolve it against the document's own URL).
+    servers((url = ".", description = "The server that serves this document")),
     components(
-        schemas(Problem, InvalidField, customers::CountryCodeSchema),
+        schemas(Problem, InvalidField, customers::CountryCodeSchema, crate::problems::ProblemCodeSchema),
         responses(
             responses::BadRequest,
             responses::Unauthorized,

@@ -128,7 +128,8 @@ fn every_feature_folder_says_what_it_is() {
         let module = entry.path().join("mod.rs");
         let text = fs::read_to_string(&module).unwrap_or_default();
         if !text.lines().next().is_some_and(|first| first.starts_with("//! ") && first.len() > 20) {
-            faults.push(format!("{}: mod.rs must open with a doc sentence saying what the feature is", module.display()));
+            faults
+                .push(format!("{}: mod.rs must open with a doc sentence saying what the feature is", module.display()));
         }
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
@@ -186,4 +187,15 @@ fn every_route_is_registered_with_its_contract_entry() {
         faults.push(format!("operation `{id}` is registered but no annotation in api/src declares it"));
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
+}
+
+#[test]
+fn the_readme_error_table_is_the_registry() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap_or_default();
+    let start = "<!-- problem codes: made from api/src/problems.rs; a test fails when they differ -->\n";
+    let end = "  <!-- end of problem codes -->";
+    let table = readme.split(start).nth(1).and_then(|rest| rest.split(end).next()).unwrap_or_default();
+    let expected: String =
+        api::problems::ProblemCode::readme_table().lines().map(|line| format!("  {line}\n")).collect();
+    assert!(table == expected, "README's error table differs from the registry; replace it with:\n{expected}");
 }

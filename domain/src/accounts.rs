@@ -158,18 +158,6 @@ pub enum ActivationRefusal {
     },
 }
 
-impl ActivationRefusal {
-    /// The stable machine code of the refusal.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::SeatLimit { .. } => "account_seat_limit_reached",
-            Self::MauThreshold { .. } => "max_mau_reached",
-            Self::GlobalUserLimit { .. } => "global_user_limit_reached",
-            Self::LocalUserLimit { .. } => "local_user_limit_reached",
-        }
-    }
-}
-
 /// The customer side of an activation budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CustomerAllowance {

@@ -234,7 +234,14 @@ impl TestApp {
         let (msp_name, email) = (msp_name.to_owned(), email.to_owned());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().expect("connection");
-            api::bootstrap::bootstrap(&mut conn, &msp_name, &email, Some(PASSWORD.to_owned()), &domain::msps::MspLimits::starter(), api::state::now())
+            api::bootstrap::bootstrap(
+                &mut conn,
+                &msp_name,
+                &email,
+                Some(PASSWORD.to_owned()),
+                &domain::msps::MspLimits::starter(),
+                api::state::now(),
+            )
         })
         .await
         .expect("join")

@@ -24,6 +24,7 @@ use crate::auth::refresh_tokens::storage_hash;
 use crate::auth::tokens::TokenKind;
 use crate::db;
 use crate::error::ApiError;
+use crate::problems::ProblemCode;
 use crate::request_id::RequestId;
 use crate::state::{AppState, now};
 
@@ -194,7 +195,7 @@ impl AuditEvent<'_> {
 const INVALID_TOKEN: &str = "The access token is invalid, expired or revoked; sign in again.";
 const INVALID_KEY: &str = "The API key is invalid, expired or revoked.";
 
-fn unauthenticated(code: &'static str, detail: &'static str, reason: impl Into<String>) -> ApiError {
+fn unauthenticated(code: ProblemCode, detail: &'static str, reason: impl Into<String>) -> ApiError {
     ApiError::Unauthenticated { code, detail, reason: reason.into() }
 }
 
@@ -235,7 +236,7 @@ type Authenticated = (Principal, Option<String>, Option<String>, Actor, Credenti
 
 async fn authenticate_api_key(state: &AppState, token: String) -> Result<Authenticated, ApiError> {
     let Some(prefix) = api_key_secrets::prefix_of(&token).map(str::to_owned) else {
-        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "malformed API key"));
+        return Err(unauthenticated(ProblemCode::InvalidApiKey, INVALID_KEY, "malformed API key"));
     };
     let at = now();
     let found = db::run(&state.pool, move |conn| {
@@ -250,10 +251,10 @@ async fn authenticate_api_key(state: &AppState, token: String) -> Result<Authent
     })
     .await?;
     let Some((key, creator)) = found else {
-        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "unknown, revoked or expired API key"));
+        return Err(unauthenticated(ProblemCode::InvalidApiKey, INVALID_KEY, "unknown, revoked or expired API key"));
     };
     if !admin_is_active(&creator) {
-        return Err(unauthenticated("invalid_api_key", INVALID_KEY, "the key's creator is disabled"));
+        return Err(unauthenticated(ProblemCode::InvalidApiKey, INVALID_KEY, "the key's creator is disabled"));
     }
     let scopes = Scopes::from_stored(&key.scopes).map_err(ApiError::internal)?;
     let principal = Principal::ApiKey(Permissions::of_api_key(&scopes, &admin_permissions(&creator)?));
@@ -270,7 +271,7 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
     let claims = state
         .tokens
         .verify(token)
-        .map_err(|e| unauthenticated("invalid_token", INVALID_TOKEN, format!("jwt rejected: {e}")))?;
+        .map_err(|e| unauthenticated(ProblemCode::InvalidToken, INVALID_TOKEN, format!("jwt rejected: {e}")))?;
     let at = now();
     match claims.typ {
         TokenKind::Admin => {
@@ -280,7 +281,7 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
             })
             .await?;
             let admin = admin.filter(admin_is_active).ok_or_else(|| {
-                unauthenticated("invalid_token", INVALID_TOKEN, "admin gone, disabled or session revoked")
+                unauthenticated(ProblemCode::InvalidToken, INVALID_TOKEN, "admin gone, disabled or session revoked")
             })?;
             let actor = Actor {
                 actor_type: ActorType::Admin,
@@ -302,10 +303,15 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
                 Ok(persistence::customer_sessions::find_active(conn, &msp, &sid, at)?)
             })
             .await?;
-            let (session, admin) =
-                found.filter(|(session, admin)| admin_is_active(admin) && session.admin_id == claims.sub).ok_or_else(
-                    || unauthenticated("invalid_token", INVALID_TOKEN, "customer session ended or admin disabled"),
-                )?;
+            let (session, admin) = found
+                .filter(|(session, admin)| admin_is_active(admin) && session.admin_id == claims.sub)
+                .ok_or_else(|| {
+                    unauthenticated(
+                        ProblemCode::InvalidToken,
+                        INVALID_TOKEN,
+                        "customer session ended or admin disabled",
+                    )
+                })?;
             let actor = Actor {
                 actor_type: ActorType::Impersonation,
                 id: admin.id.clone(),
@@ -323,9 +329,9 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
         TokenKind::Operator => {
             let sub = claims.sub.clone();
             let operator = db::run(&state.pool, move |conn| Ok(persistence::operators::find(conn, &sub)?)).await?;
-            let operator = operator
-                .filter(|o| o.disabled_at.is_none())
-                .ok_or_else(|| unauthenticated("invalid_token", INVALID_TOKEN, "operator gone or disabled"))?;
+            let operator = operator.filter(|o| o.disabled_at.is_none()).ok_or_else(|| {
+                unauthenticated(ProblemCode::InvalidToken, INVALID_TOKEN, "operator gone or disabled")
+            })?;
             let actor = Actor {
                 actor_type: ActorType::Operator,
                 id: operator.id,
@@ -340,7 +346,7 @@ async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Err(unauthenticated(
-            "missing_credentials",
+            ProblemCode::MissingCredentials,
             "This route needs an Authorization: Bearer <access token or API key> header.",
             "no Authorization header",
         ));
@@ -351,7 +357,7 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
             Ok(token.trim().to_owned())
         }
         _ => Err(unauthenticated(
-            "invalid_credentials_format",
+            ProblemCode::InvalidCredentialsFormat,
             "The Authorization header must be: Bearer <access token or API key>.",
             "malformed Authorization header",
         )),

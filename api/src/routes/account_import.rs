@@ -25,6 +25,7 @@ use crate::error::responses::{
 };
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::path_id;
+use crate::problems::ProblemCode;
 use crate::routes::accounts::{customer_domains, email_taken};
 use crate::state::{AppState, now};
 
@@ -203,7 +204,12 @@ fn apply(
             // Admitted first, so that a refused row writes nothing at all.
             let from = current.map(AccountRecord::account_status);
             if let Err(refusal) = budget.change(from, to, current.and_then(AccountRecord::last_active), month) {
-                report.push(rejected(row.line, row.raw_email.clone(), refusal.code(), refusal.to_string()));
+                report.push(rejected(
+                    row.line,
+                    row.raw_email.clone(),
+                    ProblemCode::from(refusal).as_str(),
+                    refusal.to_string(),
+                ));
                 continue;
             }
             let Some(current) = current else {
@@ -278,7 +284,7 @@ pub async fn import_accounts(
         return Err(ApiError::UnsupportedMediaType);
     }
     let body = crate::json::read_body(&mut payload, MAX_BYTES, |e| ApiError::BadRequest {
-        code: "unreadable_body",
+        code: ProblemCode::UnreadableBody,
         detail: format!("the body could not be read ({e})"),
     })
     .await?;

@@ -25,8 +25,10 @@ use crate::error::responses::{
     UnsupportedMediaType,
 };
 use crate::error::{ApiError, FieldErrors, InvalidField};
+use crate::field_schemas::{clearable_text_schema, text_schema};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 
 /// An end user of a customer.
@@ -133,17 +135,14 @@ pub struct CreateAccount {
     /// Address; its domain must be one of the customer's domains.
     #[schema(max_length = 254, example = "ann.lee@acme.example")]
     pub email: String,
-    /// How the person is called, 1–200 characters.
     #[serde(default)]
-    #[schema(max_length = 200, example = "Ann Lee")]
+    #[schema(schema_with = display_name_schema)]
     pub display_name: Option<String>,
-    /// Their department, 1–100 characters.
     #[serde(default)]
-    #[schema(max_length = 100, example = "Finance")]
+    #[schema(schema_with = department_schema)]
     pub department: Option<String>,
-    /// Their id in the customer's directory, 1–200 characters.
     #[serde(default)]
-    #[schema(max_length = 200, example = "00u1ab2cd3EF4gh5i6j7")]
+    #[schema(schema_with = external_id_schema)]
     pub external_id: Option<String>,
     /// Status from creation on (default `active`, which is subject to the
     /// activation limits).
@@ -156,22 +155,48 @@ pub struct CreateAccount {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccount {
-    /// New address, in one of the customer's domains.
+    /// New address, in one of the customer's domains; it cannot be cleared.
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(max_length = 254, example = "ann.lee@acme.example")]
+    #[schema(value_type = Option<String>, nullable = false, max_length = 254, example = "ann.lee@acme.example")]
     pub email: Option<String>,
-    /// How the person is called, 1–200 characters.
     #[serde(default, deserialize_with = "crate::json::nullable")]
-    #[schema(value_type = Option<String>, max_length = 200, example = "Ann Lee-Smith")]
+    #[schema(schema_with = clearable_display_name_schema)]
     pub display_name: Option<Option<String>>,
-    /// Their department, 1–100 characters.
     #[serde(default, deserialize_with = "crate::json::nullable")]
-    #[schema(value_type = Option<String>, max_length = 100, example = "Sales")]
+    #[schema(schema_with = clearable_department_schema)]
     pub department: Option<Option<String>>,
-    /// Their id in the customer's directory, 1–200 characters.
     #[serde(default, deserialize_with = "crate::json::nullable")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(schema_with = clearable_external_id_schema)]
     pub external_id: Option<Option<String>>,
+}
+
+const DISPLAY_NAME: &str = "How the person is called: up to 200 characters, no control characters, not blank.";
+const DEPARTMENT: &str = "Their department: up to 100 characters, no control characters, not blank.";
+const EXTERNAL_ID: &str =
+    "Their id in the customer's directory: up to 200 characters, no control characters, not blank.";
+
+fn display_name_schema() -> ObjectBuilder {
+    text_schema(DISPLAY_NAME, DisplayName::MAX_CHARS, "Ann Lee")
+}
+
+fn department_schema() -> ObjectBuilder {
+    text_schema(DEPARTMENT, Department::MAX_CHARS, "Finance")
+}
+
+fn external_id_schema() -> ObjectBuilder {
+    text_schema(EXTERNAL_ID, ExternalId::MAX_CHARS, "00u1ab2cd3EF4gh5i6j7")
+}
+
+fn clearable_display_name_schema() -> ObjectBuilder {
+    clearable_text_schema(DISPLAY_NAME, DisplayName::MAX_CHARS, "Ann Lee-Smith")
+}
+
+fn clearable_department_schema() -> ObjectBuilder {
+    clearable_text_schema(DEPARTMENT, Department::MAX_CHARS, "Sales")
+}
+
+fn clearable_external_id_schema() -> ObjectBuilder {
+    clearable_text_schema(EXTERNAL_ID, ExternalId::MAX_CHARS, "00u1ab2cd3EF4gh5i6j7")
 }
 
 /// Filters of the account list.
@@ -203,14 +228,14 @@ fn collection_path(customer_id: &str) -> String {
 
 /// The activation limit an account ran into, as a 409 naming it.
 pub(crate) fn refused(refusal: ActivationRefusal) -> ApiError {
-    ApiError::Conflict { code: refusal.code(), detail: format!("{refusal}.") }
+    ApiError::Conflict { code: refusal.into(), detail: format!("{refusal}.") }
 }
 
 /// Maps a write that hit the one unique key accounts have.
 pub(crate) fn email_taken(error: StoreError) -> ApiError {
     match error {
         StoreError::UniqueViolation(_) => ApiError::Conflict {
-            code: "account_email_taken",
+            code: ProblemCode::AccountEmailTaken,
             detail: "The customer already has an account with this e-mail address.".to_owned(),
         },
         other => other.into(),
@@ -247,6 +272,12 @@ pub(crate) fn set_status(
     Ok((current, changed))
 }
 
+/// Lists a customer's accounts, in creation order.
+///
+/// Filter with `status`, `department` (exact), `external_id` and `email_prefix` (case-insensitive);
+/// filters combine with AND, and an invalid one is a 400 `invalid_parameters`. Deleted accounts are
+/// not listed. Pages hold 1-200 accounts (default 50); follow `next_cursor` or the `Link` header,
+/// which keeps your filters.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/accounts", tag = "accounts", operation_id = "listAccounts",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -315,11 +346,12 @@ pub async fn list_accounts(
     Ok(page.response.json(AccountPage { items, next_cursor: page.next_cursor }))
 }
 
-/// Creates an account. Created `active` (the default), it takes one of the
-/// customer's seats and counts in this month's MAA, so the activation limits
-/// apply: 409 `account_seat_limit_reached`, `max_mau_reached` or
-/// `global_user_limit_reached`. An address outside the customer's domains is
-/// a 422; one the customer already has is a 409 `account_email_taken`.
+/// Creates an account.
+///
+/// Created `active` (the default), it takes one of the customer's seats and counts in this month's
+/// MAA, so the activation limits apply: 409 `account_seat_limit_reached`, `max_mau_reached` or
+/// `global_user_limit_reached`. An address outside the customer's domains is a 422; one the
+/// customer already has is a 409 `account_email_taken`. The creation is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/accounts", tag = "accounts", operation_id = "createAccount",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -400,6 +432,9 @@ pub async fn create_account(
 }
 
 /// Reads one account.
+///
+/// A deleted account, or one of another customer, is a 404. A customer session reaches only the
+/// accounts of its own customer.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/accounts/{account_id}", tag = "accounts", operation_id = "getAccount",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -430,8 +465,12 @@ pub async fn get_account(
     Ok(HttpResponse::Ok().json(Account::from(found)))
 }
 
-/// Changes an account's address or descriptive fields. Its status changes
-/// with `activate` and `deactivate`.
+/// Changes an account's address or descriptive fields.
+///
+/// Its status changes with `activate` and `deactivate`. Fields left out stay as they are; `null`
+/// clears a descriptive field. A new address must be in one of the customer's domains (422) and not
+/// used by another of its accounts (409 `account_email_taken`). A change is recorded in the audit
+/// log; a request that changes nothing writes nothing.
 #[utoipa::path(
     patch, path = "/api/v1/customers/{customer_id}/accounts/{account_id}", tag = "accounts", operation_id = "updateAccount",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -537,13 +576,14 @@ async fn change_status(
     Ok(HttpResponse::Ok().json(changed))
 }
 
-/// Activates an account: it takes one of the customer's seats and counts in
-/// this month's MAA. Refused with a 409 naming the limit when the customer
-/// has no seat left (`account_seat_limit_reached`), when its MAA this month
-/// has reached its max MAU threshold and the account has not counted this
-/// month yet (`max_mau_reached`), or when the MSP has reached its max global
-/// users (`global_user_limit_reached`). Activating an active account changes
-/// nothing.
+/// Activates an account.
+///
+/// It takes one of the customer's seats and counts in this month's MAA. Refused with a 409 naming
+/// the limit when the customer has no seat left (`account_seat_limit_reached`), when its MAA this
+/// month has reached its max MAU threshold and the account has not counted this month yet
+/// (`max_mau_reached`), or when the MSP has reached its max global users
+/// (`global_user_limit_reached`). Activating an active account changes nothing; a change of status
+/// is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/accounts/{account_id}/activate", tag = "accounts",
     operation_id = "activateAccount",
@@ -569,9 +609,11 @@ pub async fn activate_account(
     change_status(state, caller, path, AccountStatus::Active).await
 }
 
-/// Deactivates an account: its seat is free at once; it still counts in the
-/// MAA of this month, in which it was active. Deactivating an inactive
-/// account changes nothing.
+/// Deactivates an account.
+///
+/// Its seat is free at once; it still counts in the MAA of this month, in which it was active.
+/// Deactivating an inactive account changes nothing; a change of status is recorded in the audit
+/// log.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/accounts/{account_id}/deactivate", tag = "accounts",
     operation_id = "deactivateAccount",
@@ -596,9 +638,11 @@ pub async fn deactivate_account(
     change_status(state, caller, path, AccountStatus::Inactive).await
 }
 
-/// Deletes an account: it is deactivated first (freeing its seat) and is
-/// then gone from the API, but it still counts in the MAA of the months it
-/// was active in, this one included. Its address can be used again.
+/// Deletes an account.
+///
+/// It is deactivated first (freeing its seat) and is then gone from the API, but it still counts in
+/// the MAA of the months it was active in, this one included. Its address can be used again. The
+/// deletion is recorded in the audit log.
 #[utoipa::path(
     delete, path = "/api/v1/customers/{customer_id}/accounts/{account_id}", tag = "accounts", operation_id = "deleteAccount",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -654,6 +698,10 @@ pub async fn delete_account(
 }
 
 /// The account's status changes, oldest first: the first is its creation.
+///
+/// Each change gives the new status, when it was made and who made it (an admin's e-mail, an API
+/// key, or the import). Pages hold 1-200 changes (default 50); follow `next_cursor` or the `Link`
+/// header. A deleted account is a 404.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/accounts/{account_id}/status-history", tag = "accounts",
     operation_id = "listAccountStatusHistory",

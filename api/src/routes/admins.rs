@@ -25,6 +25,7 @@ use crate::error::responses::{
 use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 
 const COLLECTION_PATH: &str = "/api/v1/admins";
@@ -245,10 +246,14 @@ fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
 }
 
 fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
-    ApiError::Conflict { code: "last_owner", detail: error.to_string() }
+    ApiError::Conflict { code: ProblemCode::LastOwner, detail: error.to_string() }
 }
 
 /// Lists the MSP's admins, oldest first.
+///
+/// Each admin has their role, extras and status (`invited`, `active` or `disabled`). Every admin of
+/// your MSP may list them, and so may an API key with the `read` scope. Pages hold 1-200 admins
+/// (default 50); follow `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/admins", tag = "admins", operation_id = "listAdmins",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -367,7 +372,10 @@ pub fn invite(
 
 /// The 409 for an e-mail address some admin already signs in with.
 pub fn email_taken() -> ApiError {
-    ApiError::Conflict { code: "email_taken", detail: "An admin with this e-mail address already exists.".to_owned() }
+    ApiError::Conflict {
+        code: ProblemCode::EmailTaken,
+        detail: "An admin with this e-mail address already exists.".to_owned(),
+    }
 }
 
 fn unique_as_email_taken(error: StoreError) -> ApiError {
@@ -378,6 +386,9 @@ fn unique_as_email_taken(error: StoreError) -> ApiError {
 }
 
 /// Reads one admin.
+///
+/// Every admin of your MSP may read it, and so may an API key with the `read` scope. An admin of
+/// another MSP is a 404.
 #[utoipa::path(
     get, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "getAdmin",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -476,8 +487,11 @@ pub async fn update_admin(
     Ok(HttpResponse::Ok().json(updated))
 }
 
-/// Deletes an admin (owners only). Their sessions and API keys go with them.
-/// The last active owner can't be deleted.
+/// Deletes an admin (owners only).
+///
+/// Their sessions and API keys go with them. The last active owner can't be deleted (409
+/// `last_owner`). This needs a signed-in owner, never an API key; the deletion is recorded in the
+/// audit log.
 #[utoipa::path(
     delete, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "deleteAdmin",
     security(("bearer_auth" = [])),

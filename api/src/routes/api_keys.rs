@@ -134,6 +134,9 @@ pub struct CreateApiKey {
 }
 
 /// Lists the MSP's API keys, oldest first (revoked keys are gone; the audit log keeps them).
+///
+/// Keys are shown with their name, prefix, scopes, creator, last use and expiry, never with their
+/// secret. Pages hold 1-200 keys (default 50); follow `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -164,6 +167,10 @@ pub async fn list_api_keys(
 }
 
 /// Creates an API key; its secret is in this response only.
+///
+/// Only a signed-in admin can create a key, never another key. The key holds what its scopes give
+/// (`read`, `write`), never more than its creator may do at the time of each request; `expires_at`,
+/// if given, must be in the future. The creation is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "createApiKey",
     security(("bearer_auth" = [])),
@@ -225,6 +232,8 @@ pub async fn create_api_key(
 }
 
 /// Reads one API key (without its secret).
+///
+/// A revoked key, or one of another MSP, is a 404.
 #[utoipa::path(
     get, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "getApiKey",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -248,8 +257,11 @@ pub async fn get_api_key(
     Ok(HttpResponse::Ok().json(ApiKey::from(found.ok_or(ApiError::NotFound)?)))
 }
 
-/// Revokes an API key: it stops working at once and is gone from the API (the
-/// audit log keeps its record).
+/// Revokes an API key.
+///
+/// It stops working at once and is gone from the API; the audit log keeps its record of the
+/// revocation. Only a signed-in admin can revoke a key, never another key. A key already revoked is
+/// a 404.
 #[utoipa::path(
     delete, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "revokeApiKey",
     security(("bearer_auth" = [])),

@@ -201,6 +201,12 @@ impl ListAuditEventsParams {
 }
 
 /// Lists the audit log of your MSP, newest first, or exports it as CSV.
+///
+/// Filters (`actor_type`, `actor_id`, `action`, `target_type`, `target_id`, and the time range from
+/// `from` up to, but not including, `to`) combine with AND. Pages hold 1-200 events (default 50);
+/// follow `next_cursor` or the `Link` header to older events; the `Link` keeps your filters. With
+/// `format=csv` the answer is every matching event as a CSV attachment (at most 100,000 rows;
+/// `limit` and `cursor` are ignored).
 #[utoipa::path(
     get, path = "/api/v1/audit-events", tag = "audit", operation_id = "listAuditEvents",
     security(("bearer_auth" = []), ("api_key" = [])),

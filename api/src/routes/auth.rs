@@ -20,6 +20,7 @@ use crate::error::responses::{
     UnsupportedMediaType,
 };
 use crate::json::ValidJson;
+use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 
 /// Credentials of an admin.
@@ -64,7 +65,11 @@ pub struct TokenResponse {
 const BAD_CREDENTIALS: &str = "E-mail or password is wrong.";
 
 fn bad_credentials(reason: &str) -> ApiError {
-    ApiError::Unauthenticated { code: "invalid_credentials", detail: BAD_CREDENTIALS, reason: reason.to_owned() }
+    ApiError::Unauthenticated {
+        code: ProblemCode::InvalidCredentials,
+        detail: BAD_CREDENTIALS,
+        reason: reason.to_owned(),
+    }
 }
 
 /// Someone who may sign in: their stored password hash and whether they may act.
@@ -235,12 +240,12 @@ pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>
             token_response(&state, &admin_id, &msp_id, &family_id, refresh_token, at)
         }
         RefreshOutcome::Reused => Err(ApiError::Unauthenticated {
-            code: "refresh_token_reused",
+            code: ProblemCode::RefreshTokenReused,
             detail: "This refresh token was already used. The session has been ended for safety; sign in again.",
             reason: "refresh token reuse; family revoked".to_owned(),
         }),
         RefreshOutcome::Rejected(reason) => Err(ApiError::Unauthenticated {
-            code: "invalid_refresh_token",
+            code: ProblemCode::InvalidRefreshToken,
             detail: "The refresh token is unknown, expired or revoked; sign in again.",
             reason: reason.to_owned(),
         }),
@@ -292,8 +297,10 @@ fn rotate(
     })
 }
 
-/// Ends the caller's session (or customer session): its access tokens and
-/// refresh token stop working at once.
+/// Ends the caller's session (or customer session).
+///
+/// Its access tokens and refresh token stop working at once. Only a signed-in admin or a customer
+/// session can sign out: an API key or a platform operator's token is a 403.
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
     security(("bearer_auth" = [])),

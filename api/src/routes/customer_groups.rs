@@ -22,6 +22,7 @@ use crate::error::responses::{
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
 use crate::routes::customer_list::{CustomerPage, CustomerQuery, list_page};
 use crate::routes::customers::Customer;
 use crate::state::{AppState, now};
@@ -129,7 +130,7 @@ fn kind_schema() -> ObjectBuilder {
 fn write_error(error: GroupWriteError) -> ApiError {
     match error {
         GroupWriteError::NameTaken => ApiError::Conflict {
-            code: "group_name_taken",
+            code: ProblemCode::GroupNameTaken,
             detail: "Another customer group of your MSP has this name.".to_owned(),
         },
         GroupWriteError::Store(store) => store.into(),
@@ -137,6 +138,9 @@ fn write_error(error: GroupWriteError) -> ApiError {
 }
 
 /// Lists your MSP's customer groups, oldest first.
+///
+/// Each group has its name, description, kind and number of members. Pages hold 1-200 groups
+/// (default 50); follow `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/customer-groups", tag = "customer-groups", operation_id = "listCustomerGroups",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -167,6 +171,9 @@ pub async fn list_customer_groups(
 }
 
 /// Creates a customer group (409 `group_name_taken` when the name is used).
+///
+/// Names are unique in your MSP without regard to case. Needs `manage_customers` (an API key with
+/// only the `read` scope is refused); the creation is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/customer-groups", tag = "customer-groups", operation_id = "createCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -225,6 +232,9 @@ pub async fn create_customer_group(
 }
 
 /// Reads one customer group.
+///
+/// It gives the number of customers in the group; list them with
+/// `GET /api/v1/customer-groups/{group_id}/customers`.
 #[utoipa::path(
     get, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "getCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -249,6 +259,10 @@ pub async fn get_customer_group(
 }
 
 /// Changes a customer group.
+///
+/// Fields left out stay as they are; `null` empties the description. A name another group of your
+/// MSP has, without regard to case, is a 409 `group_name_taken`. The change is recorded in the
+/// audit log.
 #[utoipa::path(
     patch, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "updateCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -309,6 +323,9 @@ pub async fn update_customer_group(
 }
 
 /// Deletes a customer group; its customers stay, only the grouping goes.
+///
+/// Needs `manage_customers` (an API key with only the `read` scope is refused). The deletion is
+/// recorded in the audit log.
 #[utoipa::path(
     delete, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "deleteCustomerGroup",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -351,6 +368,9 @@ pub async fn delete_customer_group(
 }
 
 /// Lists the customers of a group, oldest first.
+///
+/// Each item is a whole customer, as `GET /api/v1/customers` lists it. Pages hold 1-200 customers
+/// (default 50); follow `next_cursor` or the `Link` header. An unknown group is a 404.
 #[utoipa::path(
     get, path = "/api/v1/customer-groups/{group_id}/customers", tag = "customer-groups", operation_id = "listGroupCustomers",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -392,7 +412,10 @@ pub async fn list_group_customers(
     Ok(response.json(CustomerPage { items, next_cursor: page.next_cursor }))
 }
 
-/// Adds a customer to a group. Adding a member twice changes nothing.
+/// Adds a customer to a group.
+///
+/// Adding a member twice changes nothing. An unknown group or customer is a 404. Adding a member is
+/// recorded in the audit log.
 #[utoipa::path(
     put, path = "/api/v1/customer-groups/{group_id}/customers/{customer_id}", tag = "customer-groups",
     operation_id = "addGroupCustomer",
@@ -442,6 +465,8 @@ pub async fn add_group_customer(
 }
 
 /// Removes a customer from a group; the customer itself stays.
+///
+/// A customer that is not in the group is a 404. Removing a member is recorded in the audit log.
 #[utoipa::path(
     delete, path = "/api/v1/customer-groups/{group_id}/customers/{customer_id}", tag = "customer-groups",
     operation_id = "removeGroupCustomer",
@@ -490,6 +515,9 @@ pub async fn remove_group_customer(
 }
 
 /// Lists the groups a customer is in, oldest first.
+///
+/// Pages hold 1-200 groups (default 50); follow `next_cursor` or the `Link` header. An unknown
+/// customer is a 404.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/groups", tag = "customer-groups", operation_id = "listCustomerGroupsOfCustomer",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -28,8 +28,10 @@ use crate::error::responses::{
     UnprocessableEntity, UnsupportedMediaType,
 };
 use crate::error::{ApiError, FieldErrors, InvalidField};
+use crate::field_schemas::{clearable_text_schema, text_schema};
 use crate::json::ValidJson;
 use crate::pagination::path_id;
+use crate::problems::ProblemCode;
 use crate::routes::customer_list::{CustomerListParams, CustomerPage, list_page};
 use crate::state::{AppState, now};
 use crate::versions::{Precondition, etag, not_modified, stale};
@@ -215,16 +217,6 @@ pub struct UpdateCustomer {
 // The contract states the domain's rules from the domain's own constants, so
 // that what the schema allows is exactly what the server accepts.
 
-fn text_schema(description: &'static str, max: usize, example: &'static str) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .min_length(Some(1))
-        .max_length(Some(max))
-        .pattern(Some(domain::text::NAME_PATTERN))
-        .examples([example])
-}
-
 fn name_schema() -> ObjectBuilder {
     text_schema(
         "Display name: up to 200 characters, no control characters, not blank. Surrounding whitespace is trimmed \
@@ -235,23 +227,20 @@ fn name_schema() -> ObjectBuilder {
 }
 
 fn billing_reference_schema() -> ObjectBuilder {
-    text_schema(
+    clearable_text_schema(
         "Your reference for this customer in your PSA or invoicing system, for reconciling invoices; `null` for \
          none.",
         BillingReference::MAX_CHARS,
         "PSA-10442",
     )
-    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
 }
 
 fn sector_schema() -> ObjectBuilder {
-    text_schema("Industry, e.g. Healthcare; `null` for none.", Sector::MAX_CHARS, "Healthcare")
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+    clearable_text_schema("Industry, e.g. Healthcare; `null` for none.", Sector::MAX_CHARS, "Healthcare")
 }
 
 fn location_schema() -> ObjectBuilder {
-    text_schema("Where the customer is, e.g. a city; `null` for none.", Location::MAX_CHARS, "Berlin")
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
+    clearable_text_schema("Where the customer is, e.g. a city; `null` for none.", Location::MAX_CHARS, "Berlin")
 }
 
 fn timezone_schema() -> ObjectBuilder {
@@ -432,11 +421,11 @@ impl UpdateCustomer {
 fn write_error(error: CustomerWriteError) -> ApiError {
     match error {
         CustomerWriteError::DomainsTaken(domains) if domains.is_empty() => ApiError::Conflict {
-            code: "domain_taken",
+            code: ProblemCode::DomainTaken,
             detail: "One of the domains already belongs to another customer of your MSP.".to_owned(),
         },
         CustomerWriteError::DomainsTaken(domains) => ApiError::Conflict {
-            code: "domain_taken",
+            code: ProblemCode::DomainTaken,
             detail: format!("Already used by another customer of your MSP: {}.", domains.join(", ")),
         },
         CustomerWriteError::Store(store) => store.into(),
@@ -447,14 +436,14 @@ fn write_error(error: CustomerWriteError) -> ApiError {
 fn refused(refusal: Refusal, asked: i64) -> ApiError {
     match refusal {
         Refusal::OrganizationLimit { max_organizations } => ApiError::Conflict {
-            code: "organization_limit_reached",
+            code: ProblemCode::OrganizationLimitReached,
             detail: format!(
                 "Your MSP has reached its limit of {max_organizations} customer organizations; ask the platform \
                  operator to raise it, or delete a customer you no longer serve."
             ),
         },
         Refusal::SeatsUnavailable { available } => ApiError::Conflict {
-            code: "seats_unavailable",
+            code: ProblemCode::SeatsUnavailable,
             detail: format!(
                 "Your seat pool has {available} seats available; this change needs {asked}. Lower another \
                  customer's seats or request a pool expansion."
@@ -707,9 +696,10 @@ pub(crate) fn change_customer(
 fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> Result<(), ApiError> {
     let Some(to) = changes.status else { return Ok(()) };
     let from: CustomerStatus = current.status.parse().map_err(ApiError::internal)?;
-    from.change_to(to)
-        .map(|_| ())
-        .map_err(|refusal| ApiError::Conflict { code: "invalid_status_transition", detail: format!("{refusal}.") })
+    from.change_to(to).map(|_| ()).map_err(|refusal| ApiError::Conflict {
+        code: ProblemCode::InvalidStatusTransition,
+        detail: format!("{refusal}."),
+    })
 }
 
 /// Checks a change of a locked customer's seats to `to` against its active
@@ -723,8 +713,10 @@ fn check_seat_change(
     let from = SeatCount::new(current.seats).map_err(ApiError::internal)?;
     let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
     let active_users = active.get(&current.id).copied().unwrap_or(0);
-    SeatChange::check(from, to, active_users)
-        .map_err(|refusal| ApiError::Conflict { code: "seats_below_active_users", detail: format!("{refusal}.") })
+    SeatChange::check(from, to, active_users).map_err(|refusal| ApiError::Conflict {
+        code: ProblemCode::SeatsBelowActiveUsers,
+        detail: format!("{refusal}."),
+    })
 }
 
 /// Deletes a customer; its seats return to your pool.

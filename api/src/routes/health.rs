@@ -18,6 +18,9 @@ pub struct ProbeStatus {
 }
 
 /// The process is alive.
+///
+/// A liveness probe that needs no credentials: it answers 200 with `status` `ok` without touching
+/// the database.
 #[utoipa::path(
     get, path = "/healthz", tag = "health", operation_id = "healthz",
     responses((status = 200, description = "The process is alive.", body = ProbeStatus))
@@ -27,6 +30,10 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers and every migration is applied.
+///
+/// A readiness probe that needs no credentials: 200 with `status` `ready`, or 503
+/// `service_unavailable` (with `Retry-After`) when the database can't be reached or migrations are
+/// pending.
 #[utoipa::path(
     get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(

@@ -26,6 +26,7 @@ use crate::error::responses::{
 use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page, link_query, page_size, path_id};
+use crate::problems::ProblemCode;
 use crate::routes::customer_list::{CustomerListParams, CustomerQuery, decode_cursor, list_page};
 use crate::state::{AppState, now};
 
@@ -91,6 +92,10 @@ pub struct UpdateSeatPool {
 
 /// Reads your MSP's seat pool: total, allocated, available, renewal date,
 /// utilisation and warning level.
+///
+/// `warning_level` is `warning` once utilisation reaches your threshold and `exhausted` when no
+/// seat is left. The total and renewal date are set by the platform operator; the answer also gives
+/// your number of customers against `max_organizations`.
 #[utoipa::path(
     get, path = "/api/v1/license/pool", tag = "licenses", operation_id = "getSeatPool",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -109,6 +114,9 @@ pub async fn get_seat_pool(state: web::Data<AppState>, caller: Caller) -> Result
 
 /// Sets the utilisation at which your pool warns (owners and admins with
 /// `purchase_licenses`).
+///
+/// Only `warning_threshold_percent` (1-100) changes here; the total is the platform operator's. The
+/// answer is the whole pool, and the change is recorded in the audit log.
 #[utoipa::path(
     patch, path = "/api/v1/license/pool", tag = "licenses", operation_id = "updateSeatPool",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -291,6 +299,10 @@ pub struct ExpiringLicensePage {
 
 /// Lists the customers whose license ends within the next `within_days`
 /// days (from today, UTC), soonest first.
+///
+/// `within_days` is 0-3650 (default 60; 0 is today only); customers without a license end date are
+/// not listed. Pages hold 1-200 customers (default 50); follow `next_cursor` or the `Link` header,
+/// which keeps `within_days`.
 #[utoipa::path(
     get, path = "/api/v1/licenses/expiring", tag = "licenses", operation_id = "listExpiringLicenses",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -418,8 +430,10 @@ pub struct CreateSeatExpansionRequest {
     pub reason: Option<String>,
 }
 
-/// Asks the platform operator for more seats (owners and admins with
-/// `purchase_licenses`). Approval raises the pool's total.
+/// Asks the platform operator for more seats (owners and admins with `purchase_licenses`).
+///
+/// Approval raises the pool's total. The request is `pending` until the operator approves or
+/// rejects it; asking is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/license/pool/expansion-requests", tag = "licenses",
     operation_id = "createSeatExpansionRequest",
@@ -477,6 +491,10 @@ pub async fn create_seat_expansion_request(
 }
 
 /// Lists your MSP's requests for more seats, oldest first.
+///
+/// Each request has its status (`pending`, `approved` or `rejected`) and, once decided, who decided
+/// and their note. Pages hold 1-200 requests (default 50); follow `next_cursor` or the `Link`
+/// header.
 #[utoipa::path(
     get, path = "/api/v1/license/pool/expansion-requests", tag = "licenses",
     operation_id = "listSeatExpansionRequests",
@@ -522,6 +540,10 @@ pub struct OperatorExpansionParams {
 }
 
 /// Lists every MSP's requests for more seats, oldest first (operators).
+///
+/// Platform operators only. Filter with `status` (`pending`, `approved` or `rejected`); any other
+/// value is a 400. Pages hold 1-200 requests (default 50); follow `next_cursor` or the `Link`
+/// header, which keeps the filter.
 #[utoipa::path(
     get, path = "/api/v1/platform/seat-expansion-requests", tag = "platform",
     operation_id = "listAllSeatExpansionRequests",
@@ -577,8 +599,10 @@ pub struct DecideSeatExpansion {
 }
 
 /// Approves a request: the MSP's pool total grows by the seats asked for.
-/// Approving an approved request again changes nothing; deciding a decided
-/// one otherwise is a 409 `already_decided`.
+///
+/// Approving an approved request again changes nothing; deciding a decided one otherwise is a 409
+/// `already_decided`, as is losing a race with another decision. Platform operators only; the
+/// decision is recorded in the MSP's audit log.
 #[utoipa::path(
     post, path = "/api/v1/platform/seat-expansion-requests/{request_id}/approve", tag = "platform",
     operation_id = "approveSeatExpansionRequest",
@@ -608,6 +632,10 @@ pub async fn approve_seat_expansion_request(
 }
 
 /// Rejects a request; the pool stays as it is.
+///
+/// Platform operators only. Rejecting a rejected request again changes nothing; rejecting an
+/// approved one is a 409 `already_decided`. The decision, with its optional `note`, is recorded in
+/// the MSP's audit log.
 #[utoipa::path(
     post, path = "/api/v1/platform/seat-expansion-requests/{request_id}/reject", tag = "platform",
     operation_id = "rejectSeatExpansionRequest",
@@ -654,7 +682,10 @@ async fn decide(
             let before = SeatExpansionRequest::from(current.clone());
             match status.decide(decision) {
                 Err(refusal) => {
-                    return Err(ApiError::Conflict { code: "already_decided", detail: format!("{refusal}.") });
+                    return Err(ApiError::Conflict {
+                        code: ProblemCode::AlreadyDecided,
+                        detail: format!("{refusal}."),
+                    });
                 }
                 Ok(Decision::AlreadyMade) => return Ok(before),
                 Ok(Decision::Apply(_)) => {}
@@ -662,7 +693,7 @@ async fn decide(
             // Conditional on `pending`: of two concurrent decisions one wins.
             if !seat_expansion::decide(tx, &id, decision, &caller.actor.label, note.as_deref(), at)? {
                 return Err(ApiError::Conflict {
-                    code: "already_decided",
+                    code: ProblemCode::AlreadyDecided,
                     detail: "The request was decided by someone else meanwhile.".to_owned(),
                 });
             }

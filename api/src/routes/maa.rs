@@ -342,6 +342,9 @@ fn msp_usage(
 }
 
 /// Lists the SKUs that can be ordered.
+///
+/// The catalogue is the same for every MSP: each SKU has the id to order it by with
+/// `POST /api/v1/maa/orders`, the MAA each unit adds and its term in months.
 #[utoipa::path(
     get, path = "/api/v1/skus", tag = "maa", operation_id = "listSkus",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -542,8 +545,11 @@ pub async fn get_maa_allowance(
     Ok(HttpResponse::Ok().json(AllowanceHistory { months, orders }))
 }
 
-/// Orders MAA allowance: `quantity` units of a SKU, in force from this month
-/// for the SKU's term. Needs the owner role or `purchase_licenses`.
+/// Orders MAA allowance: `quantity` units of a SKU, in force from this month for the SKU's term.
+///
+/// Needs the owner role or `purchase_licenses`. Each month in force gains `quantity` times the
+/// SKU's MAA per unit; an unknown `sku` or a `quantity` outside 1-1000 is a 422. The order is
+/// recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/maa/orders", tag = "maa", operation_id = "createAllowanceOrder",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -611,6 +617,8 @@ pub async fn create_allowance_order(
 }
 
 /// Lists the MSP's allowance orders, newest first.
+///
+/// Pages hold 1-200 orders (default 50); follow `next_cursor` or the `Link` header to older orders.
 #[utoipa::path(
     get, path = "/api/v1/maa/orders", tag = "maa", operation_id = "listAllowanceOrders",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -41,6 +41,9 @@ pub struct MeResponse {
 }
 
 /// The signed-in admin, their MSP and their permissions.
+///
+/// Only a signed-in person has a profile: an API key or a platform operator's token is a 403. In a
+/// customer session, `customer_session_customer_id` names the one customer the token reaches.
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth", operation_id = "getMe",
     security(("bearer_auth" = [])),

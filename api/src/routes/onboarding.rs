@@ -38,6 +38,7 @@ use crate::error::responses::{
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{PageParams, cut_page, cut_page_with, decode_cursor, link_query, page_size, path_id};
+use crate::problems::ProblemCode;
 use crate::routes::customers::{Customer, UpdateCustomer, change_customer};
 use crate::routes::provisioning::{ScimToken, issue_token};
 use crate::scim::wire::base_url;
@@ -301,20 +302,40 @@ impl Validate for StepBody {
     }
 }
 
-/// What a step accepts; which one depends on `{step}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum StepInput {
-    /// `tenant_details`.
-    TenantDetails(TenantDetailsInput),
-    /// `product_and_licenses`.
-    Product(ProductInput),
-    /// `user_provisioning`.
-    Provisioning(ProvisioningInput),
-    /// `email_config`.
-    EmailConfig(EmailConfigInput),
-    /// `branding`.
-    Branding(BrandingInput),
+/// What a step accepts; which one depends on `{step}`. In the contract it is
+/// `anyOf` the steps' inputs, not tagged: the body is the input itself.
+pub struct StepInput;
+
+impl utoipa::PartialSchema for StepInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Ref;
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .description(Some(
+                "The step's input, by `{step}`: `tenant_details` TenantDetailsInput, `product_and_licenses` \
+                 ProductInput, `user_provisioning` ProvisioningInput, `email_config` EmailConfigInput, `branding` \
+                 BrandingInput.",
+            ))
+            .item(Ref::from_schema_name(TenantDetailsInput::name()))
+            .item(Ref::from_schema_name(ProductInput::name()))
+            .item(Ref::from_schema_name(ProvisioningInput::name()))
+            .item(Ref::from_schema_name(EmailConfigInput::name()))
+            .item(Ref::from_schema_name(BrandingInput::name()))
+            .into()
+    }
+}
+
+impl ToSchema for StepInput {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        fn add<T: ToSchema>(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+            schemas.push((T::name().into_owned(), T::schema()));
+            T::schemas(schemas);
+        }
+        add::<TenantDetailsInput>(schemas);
+        add::<ProductInput>(schemas);
+        add::<ProvisioningInput>(schemas);
+        add::<EmailConfigInput>(schemas);
+        add::<BrandingInput>(schemas);
+    }
 }
 
 fn method_schema() -> ObjectBuilder {
@@ -666,7 +687,7 @@ fn find_customer(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Cust
 fn editable(customer: &CustomerRecord) -> Result<(), ApiError> {
     let status: CustomerStatus = customer.status.parse().map_err(ApiError::internal)?;
     rules::may_change(status).map_err(|closed| ApiError::Conflict {
-        code: "customer_archived",
+        code: ProblemCode::CustomerArchived,
         detail: format!("{}.", capitalised(&closed.to_string())),
     })
 }
@@ -687,9 +708,11 @@ async fn editable_customer(state: &AppState, msp_id: &str, id: &str) -> Result<C
 // ---------------------------------------------------------------------------
 // Handlers.
 
-/// A customer's onboarding: every step with its status (`not_started`,
-/// `in_progress`, `complete`, `skipped`), saved values, problems, and the
-/// step to show next. Any admin of the MSP can resume where another left.
+/// A customer's onboarding.
+///
+/// It gives every step with its status (`not_started`, `in_progress`, `complete`, `skipped`), saved
+/// values and problems, and the step to show next. Any admin of your MSP can resume where another
+/// left off.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/onboarding", tag = "onboarding", operation_id = "getOnboarding",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -719,17 +742,19 @@ pub async fn get_onboarding(
     Ok(HttpResponse::Ok().json(onboarding))
 }
 
-/// Saves a step (auto-save): the fields sent are merged into what the step
-/// holds; fields left out keep their value. The step becomes `complete` only
-/// when valid; until then the answer lists its problems and the values are
-/// kept. Valid `tenant_details` and `product_and_licenses` apply to the
-/// customer at once (seats are reserved from your pool then); when your
-/// pool or another customer refuses them (409 `seats_unavailable`,
-/// `domain_taken`…), the values stay saved and the refusal becomes the
-/// step's problem. Saving `user_provisioning` with an identity provider
-/// makes the customer's SCIM token if it has none, shown once in
-/// `new_scim_token`. `review` has nothing to save (400): read `…/readiness`
-/// and `POST …/go-live`.
+/// Saves a step (auto-save): the fields sent are merged into what the step holds; fields left out
+/// keep their value.
+///
+/// The step becomes `complete` only when valid; until then the answer lists its problems and the
+/// values are kept. Valid `tenant_details` and `product_and_licenses` apply to the customer at once
+/// (seats are reserved from your pool then); when your pool or another customer refuses them (409
+/// `seats_unavailable`, `domain_taken`…), the values stay saved and the refusal becomes the step's
+/// problem. Saving `user_provisioning` with an identity provider makes the customer's SCIM token if
+/// it has none, shown once in `new_scim_token`. `review` has nothing to save (400): read
+/// `…/readiness` and `POST …/go-live`.
+///
+/// An unknown step is a 404; unknown fields or wrong types are a 422 and nothing is saved; an
+/// archived customer is a 409 `customer_archived`. Every save is recorded in the audit log.
 #[utoipa::path(
     put, path = "/api/v1/customers/{customer_id}/onboarding/steps/{step}", tag = "onboarding",
     operation_id = "saveOnboardingStep",
@@ -765,7 +790,7 @@ pub async fn save_step(
     let step: Step = raw_step.parse().map_err(|_| ApiError::NotFound)?;
     if step == Step::Review {
         return Err(ApiError::BadRequest {
-            code: "step_not_saveable",
+            code: ProblemCode::StepNotSaveable,
             detail: "The review step has nothing to save: read GET …/onboarding/readiness, then POST \
                      …/onboarding/go-live."
                 .to_owned(),
@@ -829,7 +854,7 @@ pub async fn save_step(
                     })
                 });
                 if let Err(ApiError::Conflict { code, detail }) = applied {
-                    let refusal = json!({ "code": code, "detail": detail }).to_string();
+                    let refusal = json!({ "code": code.as_str(), "detail": detail }).to_string();
                     store::put_step(conn, &StepRecord { refusal: Some(refusal), ..record })?;
                     return Err(ApiError::Conflict { code, detail });
                 }
@@ -896,6 +921,9 @@ fn check_input(step: Step, sent: &Map<String, Value>) -> Result<(), ApiError> {
 /// outside the customer's domains), warnings (e.g. email config partial,
 /// branding skipped, no confirmed delivery test), each step's status, and
 /// the number of users to sync.
+///
+/// `ready` is `true` when no blocker is left; warnings do not stop `POST …/go-live`. Reading it
+/// changes nothing.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/onboarding/readiness", tag = "onboarding",
     operation_id = "getOnboardingReadiness",
@@ -936,10 +964,12 @@ pub async fn get_readiness(
     Ok(HttpResponse::Ok().json(readiness))
 }
 
-/// Moves the customer to `live` and records when. With blockers left it is a
-/// 409 `not_ready` whose `blockers` list them; warnings do not stop it.
-/// Going live again is not an error: the answer is the same, with the first
-/// `went_live_at`. An archived customer is a 409 `invalid_status_transition`.
+/// Moves the customer to `live` and records when.
+///
+/// With blockers left it is a 409 `not_ready` whose `blockers` list them; warnings do not stop it,
+/// and the answer lists those left. Going live again is not an error: the answer is the same, with
+/// the first `went_live_at`. An archived customer is a 409 `invalid_status_transition`. Going live
+/// is recorded in the audit log as a change of the customer.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/onboarding/go-live", tag = "onboarding",
     operation_id = "goLive",
@@ -1047,12 +1077,13 @@ pub struct DeliveryTestPage {
     pub next_cursor: Option<String>,
 }
 
-/// Sends a real test simulation mail through the configured SMTP relay to
-/// an address in one of the customer's domains, with a unique confirmation
-/// link. The test is `sent` when the relay accepted it, `failed` with the
-/// relay's answer when it did not (or when no relay is configured), and
-/// `confirmed` once the link is opened. Campaigns never launch for a
-/// customer without a confirmed test.
+/// Sends a real test simulation mail through the configured SMTP relay.
+///
+/// It goes to an address in one of the customer's domains (any other is a 422), with a unique
+/// confirmation link. The test is `sent` when the relay accepted it, `failed` with the relay's
+/// answer when it did not (or when no relay is configured), and `confirmed` once the link is
+/// opened. Campaigns never launch for a customer without a confirmed test. An archived customer is
+/// a 409 `customer_archived`; each test is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/onboarding/delivery-tests", tag = "onboarding",
     operation_id = "createDeliveryTest",
@@ -1138,6 +1169,9 @@ pub async fn create_delivery_test(
 }
 
 /// The customer's delivery tests, newest first, in pages.
+///
+/// Each test has its recipient, its status (`sent`, `failed` or `confirmed`) and the relay's
+/// answer. Pages hold 1-200 tests (default 50); follow `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/onboarding/delivery-tests", tag = "onboarding",
     operation_id = "listDeliveryTests",
@@ -1177,6 +1211,9 @@ pub async fn list_delivery_tests(
 }
 
 /// One delivery test.
+///
+/// Its `status` is `sent`, `failed` (see `relay_response`) or `confirmed` once the link in the mail
+/// was opened. A test of another customer is a 404.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/onboarding/delivery-tests/{test_id}", tag = "onboarding",
     operation_id = "getDeliveryTest",
@@ -1216,9 +1253,10 @@ pub struct ConfirmParams {
     pub token: Option<String>,
 }
 
-/// The link in a delivery-test mail: opening it confirms the test (again:
-/// no change). Needs no credentials — the token is the proof — and answers
-/// a small HTML page for the person who opened it. An unknown token is a 404.
+/// The link in a delivery-test mail: opening it confirms the test (again: no change).
+///
+/// Needs no credentials — the token is the proof — and answers a small HTML page for the person who
+/// opened it. An unknown or missing token is a 404.
 #[utoipa::path(
     get, path = "/api/v1/delivery-tests/confirm", tag = "onboarding", operation_id = "confirmDeliveryTest",
     params(ConfirmParams),
@@ -1273,13 +1311,16 @@ pub struct LogoUploaded {
     pub url: String,
 }
 
-/// Uploads the customer's logo (the body is the file): PNG or SVG, at most 2
-/// MiB, at least 200 × 200 pixels. The content is decoded to check it —
-/// the file name and `Content-Type` are not trusted — and an SVG with
-/// scripts, event handlers or references outside itself is refused. Refusals
-/// are 422 with codes `logo_empty`, `logo_format_unsupported`,
-/// `logo_invalid`, `logo_too_small`, `logo_svg_unsafe`, `logo_svg_no_size`;
-/// a larger body is a 413. Replaces the logo the customer had.
+/// Uploads the customer's logo (the body is the file): PNG or SVG, at most 2 MiB, at least
+/// 200 × 200 pixels.
+///
+/// The content is decoded to check it — the file name and `Content-Type` are not trusted — and an
+/// SVG with scripts, event handlers or references outside itself is refused. Refusals are 422 with
+/// codes `logo_empty`, `logo_format_unsupported`, `logo_invalid`, `logo_too_small`,
+/// `logo_svg_unsafe`, `logo_svg_no_size`; a larger body is a 413. Replaces the logo the customer
+/// had.
+///
+/// An archived customer is a 409 `customer_archived`. The upload is recorded in the audit log.
 #[utoipa::path(
     put, path = "/api/v1/customers/{customer_id}/onboarding/branding/logo", tag = "onboarding",
     operation_id = "putLogo",
@@ -1307,12 +1348,12 @@ pub async fn put_logo(
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     editable_customer(&state, &msp_id, &id).await?;
     let body = crate::json::read_body(&mut payload, domain::branding::Logo::MAX_BYTES, |e| ApiError::BadRequest {
-        code: "unreadable_body",
+        code: ProblemCode::UnreadableBody,
         detail: format!("The request body could not be read: {e}."),
     })
     .await?;
     let logo = domain::branding::Logo::parse(body.to_vec())
-        .map_err(|e| ApiError::Unprocessable { code: e.code(), detail: format!("{e}.") })?;
+        .map_err(|e| ApiError::Unprocessable { code: (&e).into(), detail: format!("{e}.") })?;
     let at = now();
     let record = onboarding::LogoRecord {
         customer_id: id.clone(),
@@ -1350,6 +1391,8 @@ pub async fn put_logo(
 
 /// The customer's logo, with its content type (`image/png` or
 /// `image/svg+xml`) and an `ETag`; 404 when none was uploaded.
+///
+/// Send the `ETag` back in `If-None-Match` to get a 304 when the logo is unchanged.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/onboarding/branding/logo", tag = "onboarding",
     operation_id = "getLogo",
@@ -1439,6 +1482,10 @@ pub struct SetupIncompletePage {
 
 /// The dashboard's attention list: customers in `onboarding` for more than
 /// `older_than_days` days, longest first, with the steps still open.
+///
+/// `older_than_days` is 0-3650 and defaults to the server's `ONBOARDING_ATTENTION_DAYS` (7 unless
+/// set). Pages hold 1-200 customers (default 50); follow `next_cursor` or the `Link` header, which
+/// keeps `older_than_days`.
 #[utoipa::path(
     get, path = "/api/v1/onboarding/setup-incomplete", tag = "onboarding", operation_id = "listSetupIncomplete",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -18,6 +18,7 @@ use crate::error::responses::{
 };
 use crate::json::ValidJson;
 use crate::mail;
+use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 
 /// A new password and the link token that allows setting it.
@@ -46,7 +47,7 @@ pub struct ForgotPasswordRequest {
 
 fn invalid_link() -> ApiError {
     ApiError::BadRequest {
-        code: "invalid_link",
+        code: ProblemCode::InvalidLink,
         detail: "This link is invalid, expired or already used; ask for a new one.".to_owned(),
     }
 }

@@ -26,6 +26,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
 use crate::routes::admins::{email_taken, invite};
 use crate::routes::auth::{LoginRequest, SignInCandidate, guarded_sign_in};
 use crate::state::{AppState, now};
@@ -167,6 +168,10 @@ pub struct UpdateMsp {
 }
 
 /// Signs a platform operator in.
+///
+/// The access token reaches the platform routes only, and there is no refresh token: sign in again
+/// after `expires_in` seconds. As for admins, every failed sign-in gets the same 401, and repeated
+/// failures are slowed down, then refused with 429 and `Retry-After`.
 #[utoipa::path(
     post, path = "/api/v1/platform/auth/login", tag = "platform", operation_id = "operatorLogin",
     request_body = LoginRequest,
@@ -204,6 +209,9 @@ pub async fn operator_login(
 }
 
 /// Lists MSPs, oldest first.
+///
+/// Platform operators only. Each MSP has its name and limits. Pages hold 1-200 MSPs (default 50);
+/// follow `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/platform/msps", tag = "platform", operation_id = "listMsps",
     security(("bearer_auth" = [])),
@@ -233,6 +241,11 @@ pub async fn list_msps(
 }
 
 /// Creates an MSP with its limits and invites its first owner by e-mail.
+///
+/// Platform operators only. The owner gets an e-mailed link, valid for 72 hours, to set a password.
+/// A name another MSP has, without regard to case, is a 409 `msp_name_taken`; an owner e-mail some
+/// admin already signs in with is a 409 `email_taken`. The creation is recorded in the new MSP's
+/// audit log.
 #[utoipa::path(
     post, path = "/api/v1/platform/msps", tag = "platform", operation_id = "createMsp",
     security(("bearer_auth" = [])),
@@ -293,10 +306,12 @@ pub async fn create_msp(
 }
 
 fn msp_exists() -> ApiError {
-    ApiError::Conflict { code: "msp_name_taken", detail: "An MSP with this name already exists.".to_owned() }
+    ApiError::Conflict { code: ProblemCode::MspNameTaken, detail: "An MSP with this name already exists.".to_owned() }
 }
 
 /// Reads one MSP.
+///
+/// Platform operators only. It gives the MSP's name and limits; an unknown MSP is a 404.
 #[utoipa::path(
     get, path = "/api/v1/platform/msps/{msp_id}", tag = "platform", operation_id = "getMsp",
     security(("bearer_auth" = [])),
@@ -362,7 +377,7 @@ pub async fn update_msp(
                 LimitsUpdate::NotFound => return Err(ApiError::NotFound),
                 LimitsUpdate::BelowAllocated { allocated } => {
                     return Err(ApiError::Conflict {
-                        code: "seat_pool_below_allocated",
+                        code: ProblemCode::SeatPoolBelowAllocated,
                         detail: format!(
                             "The MSP has {allocated} seats allocated to customers; the seat pool total cannot be \
                              lower. Lower customers' seats first."

@@ -132,9 +132,11 @@ fn provisioning(customer_id: String, base_url: String, connection: Option<ScimCo
     }
 }
 
-/// Makes the customer's SCIM token, or rotates it: the token is shown in this
-/// response only, and any earlier token of the customer stops working at
-/// once. It works only on this customer's SCIM base URL.
+/// Makes the customer's SCIM token, or rotates it.
+///
+/// The token is shown in this response only, and any earlier token of the customer stops working at
+/// once. It works only on this customer's SCIM base URL, given in `base_url`. Needs
+/// `manage_customers`; making or rotating a token is recorded in the audit log.
 #[utoipa::path(
     post, path = "/api/v1/customers/{customer_id}/scim-token", tag = "provisioning", operation_id = "createScimToken",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -216,6 +218,9 @@ pub(crate) fn issue_token(
 /// (its prefix), when a SCIM request last succeeded and last failed (with
 /// the error the identity provider got), and the accounts SCIM created,
 /// updated, deactivated and deleted.
+///
+/// The token itself is never shown again. Before a token was made, `token` is `null` and every
+/// count is 0.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/provisioning", tag = "provisioning", operation_id = "getProvisioning",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -45,6 +45,9 @@ pub struct TierList {
 }
 
 /// Lists the product tiers and their features.
+///
+/// The catalogue is the same for every MSP: each tier lists every feature it has, those of the tier
+/// it includes first. A customer's `tier` is one of these ids.
 #[utoipa::path(
     get, path = "/api/v1/tiers", tag = "customers", operation_id = "listTiers",
     security(("bearer_auth" = []), ("api_key" = [])),

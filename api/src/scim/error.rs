@@ -13,6 +13,7 @@ use persistence::StoreError;
 
 use super::wire::SCIM_JSON;
 use crate::error::{ApiError, cause_chain};
+use crate::problems::ProblemCode;
 
 const USER_EXISTS: &str = "The customer already has a user with this userName.";
 
@@ -104,7 +105,7 @@ impl From<ApiError> for ScimError {
         let status = error.status_code();
         let problem = error.problem();
         let (scim_type, detail) = match &error {
-            ApiError::Conflict { code: "account_email_taken", .. } => {
+            ApiError::Conflict { code: ProblemCode::AccountEmailTaken, .. } => {
                 (Some(ScimType::Uniqueness), "The customer already has a user with this userName.".to_owned())
             }
             ApiError::Conflict { code, detail } => (None, format!("{detail} ({code})")),

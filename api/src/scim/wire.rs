@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use crate::error::ApiError;
+use crate::problems::ProblemCode;
 
 /// Media type of SCIM bodies.
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -59,7 +60,7 @@ pub async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<V
         ));
     }
     let body = crate::json::read_body(&mut payload, MAX_BODY, |e| ApiError::BadRequest {
-        code: "unreadable_body",
+        code: ProblemCode::UnreadableBody,
         detail: format!("The request body could not be read: {e}."),
     })
     .await?;
