@@ -46,7 +46,7 @@ pub struct Problem {
     pub errors: Option<Vec<InvalidField>>,
     /// For `not_ready`: what keeps the customer from going live.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blockers: Option<Vec<crate::routes::onboarding::Finding>>,
+    pub blockers: Option<Vec<crate::resources::onboarding::Finding>>,
 }
 
 /// One invalid part of a request.
@@ -269,7 +269,7 @@ pub enum ApiError {
     #[error("not ready to go live")]
     NotReady {
         /// What blocks.
-        blockers: Vec<crate::routes::onboarding::Finding>,
+        blockers: Vec<crate::resources::onboarding::Finding>,
     },
     /// `If-Match` does not name the current version (412).
     #[error("precondition failed")]

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{InvalidField, Problem, responses};
-use crate::routes::customers;
+use crate::resources::customers;
 
 /// The whole API description.
 #[derive(OpenApi)]

@@ -22,7 +22,8 @@ use super::error::ScimError;
 use super::lists::Projection;
 use super::wire::{self, IfMatch, QueryParams};
 use crate::auth::{AuditEvent, audit_state};
-use crate::routes::accounts::{Account, email_taken, refused};
+use crate::resources::accounts::Account;
+use crate::services::accounts::{email_taken, refused};
 use crate::state::{AppState, now};
 
 /// A stored account as a user, with `meta`; and its version.

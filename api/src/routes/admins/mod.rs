@@ -1,0 +1,373 @@
+//! Admins of the caller's MSP. Only owners create, change, disable or delete
+//! admins; every admin may list them. An MSP always keeps an active owner.
+
+use crate::auth::{Caller, audit_state, refresh_tokens};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::json::ValidJson;
+use crate::mail;
+use crate::pagination::{PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
+use crate::resources::admins::*;
+use crate::services::admins::*;
+use crate::state::{AppState, now};
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::{Action, ExtraPermission, ExtraPermissions};
+use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL, OwnerExtrasError, extras_after};
+use domain::email::EmailAddress;
+use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
+use persistence::transactions::write_transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+pub(crate) const COLLECTION_PATH: &str = "/api/v1/admins";
+
+pub(crate) fn extras_of(names: &[ExtraPermissionName]) -> ExtraPermissions {
+    names.iter().map(|&name| ExtraPermission::from(name)).collect()
+}
+
+pub(crate) fn owner_extras(error: OwnerExtrasError) -> ApiError {
+    ApiError::invalid("/permissions", error)
+}
+
+/// One page of admins.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminPage {
+    /// Admins in creation order.
+    pub items: Vec<Admin>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new admin. They get a one-time link to set their password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAdmin {
+    /// Sign-in e-mail; unique across the platform.
+    #[validate(length(min = 3, max = 254))]
+    #[schema(example = "jane@northwind.example", min_length = 3, max_length = 254)]
+    pub email: String,
+    /// Owner or standard (default).
+    #[serde(default = "standard_role")]
+    pub role: Role,
+    /// Extra permissions, for a standard admin only.
+    #[serde(default)]
+    #[validate(length(max = 2))]
+    #[schema(max_items = 2)]
+    pub permissions: Vec<ExtraPermissionName>,
+    /// E-mail the invitation link now (default). With `false`, the link is in
+    /// the response instead, for you to pass on.
+    #[serde(default = "yes")]
+    pub notify: bool,
+}
+
+pub(crate) fn standard_role() -> Role {
+    Role::Standard
+}
+
+pub(crate) fn yes() -> bool {
+    true
+}
+
+/// The invitation of a new admin.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    /// When the link stops working (72 hours after creation).
+    pub expires_at: DateTime<Utc>,
+    /// Whether it was e-mailed to the admin.
+    pub emailed: bool,
+    /// The link, only when it was not e-mailed (`notify: false`); shown once.
+    pub set_password_url: Option<String>,
+}
+
+/// A created admin and their invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedAdmin {
+    /// The admin.
+    pub admin: Admin,
+    /// How they set their password.
+    pub invitation: Invitation,
+}
+
+/// Changes to an admin; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAdmin {
+    /// New role. Making an admin an owner clears their extras (owners hold every permission).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
+    pub role: Option<Role>,
+    /// New extras of a standard admin (replaces the list).
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[validate(length(max = 2))]
+    #[schema(nullable = false, max_items = 2)]
+    pub permissions: Option<Vec<ExtraPermissionName>>,
+    /// `true` disables the admin (effective on their next request); `false` enables them again.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
+    pub disabled: Option<bool>,
+}
+
+pub(crate) fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
+    Ok(AdminStanding {
+        role: record.role.parse::<AdminRole>().map_err(ApiError::internal)?,
+        active: record.disabled_at.is_none(),
+    })
+}
+
+pub(crate) fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
+    ApiError::Conflict { code: ProblemCode::LastOwner, detail: error.to_string() }
+}
+
+/// Lists the MSP's admins, oldest first.
+///
+/// Each admin has their role, extras and status (`invited`, `active` or `disabled`). Every admin of
+/// your MSP may list them, and so may an API key with the `read` scope. Pages hold 1-200 admins
+/// (default 50); follow `next_cursor` or the `Link` header.
+#[utoipa::path(
+    get, path = "/api/v1/admins", tag = "admins", operation_id = "listAdmins",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of admins.", body = AdminPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_admins(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
+    let (size, after) = params.read()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(persistence::admins::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
+    let items = page.items.into_iter().map(Admin::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(page.response.json(AdminPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Invites an admin (owners only).
+///
+/// The admin is created without a password and gets a one-time link, valid
+/// for 72 hours, to set one with `POST /api/v1/auth/set-password`.
+#[utoipa::path(
+    post, path = "/api/v1/admins", tag = "admins", operation_id = "createAdmin",
+    security(("bearer_auth" = [])),
+    request_body = CreateAdmin,
+    responses(
+        (status = 201, description = "Created and invited.", body = CreatedAdmin,
+            headers(("Location" = String, description = "URL of the new admin."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateAdmin>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let CreateAdmin { email, role, permissions, notify } = body.0;
+    let email = EmailAddress::parse(&email).map_err(|e| ApiError::invalid("/email", e))?;
+    let extras =
+        extras_after(role.into(), Some(extras_of(&permissions)), ExtraPermissions::none()).map_err(owner_extras)?;
+    let token = refresh_tokens::random_token();
+    let link = mail::set_password_link(&state.public_url, &token);
+    let at = now();
+    let expires_at = at + INVITATION_TTL;
+    let email_link = link.clone();
+    let admin = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let Some(msp) = persistence::msps::find(tx, &msp_id)? else { return Err(ApiError::NotFound) };
+            if persistence::admins::email_taken(tx, &email)? {
+                return Err(email_taken());
+            }
+            let new = NewAdmin { email: &email, role: role.into(), permissions: &extras, password_hash: "" };
+            let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
+            invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
+            let admin = Admin::try_from(record)?;
+            caller.record(tx, &msp_id, "admin.created", "admin", &admin.id, None, Some(&audit_state(&admin)), at)?;
+            Ok(admin)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", admin.id))).json(
+        CreatedAdmin {
+            admin,
+            invitation: Invitation { expires_at, emailed: notify, set_password_url: (!notify).then_some(link) },
+        },
+    ))
+}
+
+/// Reads one admin.
+///
+/// Every admin of your MSP may read it, and so may an API key with the `read` scope. An admin of
+/// another MSP is a 404.
+#[utoipa::path(
+    get, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "getAdmin",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
+    responses(
+        (status = 200, description = "The admin.", body = Admin),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadAdmins)?.to_owned();
+    let id = path_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(persistence::admins::find(conn, &msp_id, &id)?)).await?;
+    let admin = Admin::try_from(found.ok_or(ApiError::NotFound)?)?;
+    Ok(HttpResponse::Ok().json(admin))
+}
+
+/// Changes an admin's role or extras, or disables or enables them (owners only).
+///
+/// The last active owner of the MSP can't be demoted or disabled. Disabling
+/// ends the admin's sessions at once.
+#[utoipa::path(
+    patch, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "updateAdmin",
+    security(("bearer_auth" = [])),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
+    request_body(content = UpdateAdmin, example = json!({"role": "standard", "permissions": ["create_organizations"], "disabled": false})),
+    responses(
+        (status = 200, description = "The changed admin.", body = Admin),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn update_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ValidJson<UpdateAdmin>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let id = path_id(&path)?;
+    let UpdateAdmin { role, permissions, disabled } = body.0;
+    let requested_extras = permissions.as_deref().map(extras_of);
+    let at = now();
+    let updated = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::msps::lock(tx, &msp_id)?;
+            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
+            let before = standing(&current)?;
+            let role: AdminRole = role.map_or(before.role, AdminRole::from);
+            let current_extras = ExtraPermissions::from_stored(&current.permissions).map_err(ApiError::internal)?;
+            let extras = extras_after(role, requested_extras.clone(), current_extras).map_err(owner_extras)?;
+            let disabled_at = match disabled {
+                Some(true) => Some(current.disabled_at.map_or(at, |t| t.and_utc())),
+                Some(false) => None,
+                None => current.disabled_at.map(|t| t.and_utc()),
+            };
+            let after = AdminStanding { role, active: disabled_at.is_none() };
+            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
+            domain::admins::check_keeps_an_owner(before, Some(after), others).map_err(last_owner)?;
+            let update = AdminUpdate { role, permissions: &extras, disabled_at };
+            let Some(record) = persistence::admins::update(tx, &msp_id, &id, &update, at)? else {
+                return Err(ApiError::NotFound);
+            };
+            if before.active && !after.active {
+                persistence::sessions::revoke_all_for_admin(tx, &msp_id, &id, at)?;
+            }
+            let (before_json, after_json) = (audit_state(&Admin::try_from(current)?), Admin::try_from(record.clone())?);
+            caller.record(
+                tx,
+                &msp_id,
+                "admin.updated",
+                "admin",
+                &id,
+                Some(&before_json),
+                Some(&audit_state(&after_json)),
+                at,
+            )?;
+            Ok(after_json)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes an admin (owners only).
+///
+/// Their sessions and API keys go with them. The last active owner can't be deleted (409
+/// `last_owner`). This needs a signed-in owner, never an API key; the deletion is recorded in the
+/// audit log.
+#[utoipa::path(
+    delete, path = "/api/v1/admins/{admin_id}", tag = "admins", operation_id = "deleteAdmin",
+    security(("bearer_auth" = [])),
+    params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn delete_admin(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
+    let id = path_id(&path)?;
+    let at = now();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::msps::lock(tx, &msp_id)?;
+            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
+            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
+            domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
+            persistence::admins::delete(tx, &msp_id, &id)?;
+            let before = audit_state(&Admin::try_from(current)?);
+            caller.record(tx, &msp_id, "admin.deleted", "admin", &id, Some(&before), None, at)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the operations of this feature, in matching order.
+pub fn configure(ops: &mut crate::operations::Operations) {
+    ops.add(__path_list_admins, list_admins);
+    ops.add(__path_create_admin, create_admin);
+    ops.add(__path_get_admin, get_admin);
+    ops.add(__path_update_admin, update_admin);
+    ops.add(__path_delete_admin, delete_admin);
+}

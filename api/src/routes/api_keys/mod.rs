@@ -1,0 +1,306 @@
+//! API keys for integrations and scripts: created by an admin, shown once,
+//! stored hashed, listed by prefix, revocable.
+
+use crate::auth::{Caller, api_key_secrets, audit_state};
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{PageParams, cut_page, path_id};
+use crate::state::{AppState, now};
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::{Action, Scope, Scopes};
+use domain::api_keys::{ApiKeyName, check_expiry};
+use persistence::api_keys::ApiKeyRecord;
+use persistence::transactions::write_transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+pub(crate) const COLLECTION_PATH: &str = "/api/v1/api-keys";
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeName {
+    /// Read your MSP's data.
+    Read,
+    /// Read and change customers and licenses (within what the key's creator may do).
+    Write,
+}
+
+impl From<ScopeName> for Scope {
+    fn from(name: ScopeName) -> Self {
+        match name {
+            ScopeName::Read => Self::Read,
+            ScopeName::Write => Self::Write,
+        }
+    }
+}
+
+impl From<Scope> for ScopeName {
+    fn from(scope: Scope) -> Self {
+        match scope {
+            Scope::Read => Self::Read,
+            Scope::Write => Self::Write,
+        }
+    }
+}
+
+/// An API key, without its secret.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiKey {
+    /// Id (UUIDv7).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// What it is for.
+    #[schema(example = "HaloPSA billing sync")]
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    #[schema(example = "mspk_3hx9q2mlw0ab")]
+    pub prefix: String,
+    /// What it may do.
+    pub scopes: Vec<ScopeName>,
+    /// The admin who created it; the key never does more than they may.
+    #[schema(format = Uuid)]
+    pub created_by: String,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last used (to the minute), if ever.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRecord> for ApiKey {
+    fn from(record: ApiKeyRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            prefix: record.prefix,
+            // Stored scopes were parsed on the way in; an unreadable list shows as none.
+            scopes: Scopes::from_stored(&record.scopes)
+                .map(|scopes| scopes.iter().map(ScopeName::from).collect())
+                .unwrap_or_default(),
+            created_by: record.created_by,
+            created_at: record.created_at.and_utc(),
+            last_used_at: record.last_used_at.map(|t| t.and_utc()),
+            expires_at: record.expires_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A new key and its secret, shown only now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    /// The key.
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The whole key, to send as `Authorization: Bearer <secret>`. Shown only now; store it safely.
+    #[schema(example = "mspk_3hx9q2mlw0ab_Hq0dP0R7Yh9yLq3uX2q7c1Qm2C4o6uBvX3jz9kTn0eE")]
+    pub secret: String,
+}
+
+/// One page of keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    /// Keys in creation order.
+    pub items: Vec<ApiKey>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new API key.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    /// What it is for: 1-100 characters, no control characters, not blank (whitespace is tidied).
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "HaloPSA billing sync", min_length = 1, max_length = 100)]
+    pub name: String,
+    /// What it may do: `read`, `write` or both. A key never does more than its creator may.
+    #[validate(length(min = 1, max = 2))]
+    #[schema(min_items = 1, max_items = 2)]
+    pub scopes: Vec<ScopeName>,
+    /// When it stops working (must be in the future); none for a key that lasts until revoked.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Lists the MSP's API keys, oldest first (revoked keys are gone; the audit log keeps them).
+///
+/// Keys are shown with their name, prefix, scopes, creator, last use and expiry, never with their
+/// secret. Pages hold 1-200 keys (default 50); follow `next_cursor` or the `Link` header.
+#[utoipa::path(
+    get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "listApiKeys",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of keys.", body = ApiKeyPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
+    let (size, after) = params.read()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(persistence::api_keys::list(conn, &msp_id, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
+    let items = page.items.into_iter().map(ApiKey::from).collect();
+    Ok(page.response.json(ApiKeyPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Creates an API key; its secret is in this response only.
+///
+/// Only a signed-in admin can create a key, never another key. The key holds what its scopes give
+/// (`read`, `write`), never more than its creator may do at the time of each request; `expires_at`,
+/// if given, must be in the future. The creation is recorded in the audit log.
+#[utoipa::path(
+    post, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "createApiKey",
+    security(("bearer_auth" = [])),
+    request_body = CreateApiKey,
+    responses(
+        (status = 201, description = "Created; `secret` is shown only now.", body = CreatedApiKey,
+            headers(("Location" = String, description = "URL of the new key."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
+    let admin_id = caller.person_id()?;
+    let CreateApiKey { name, scopes, expires_at } = body.0;
+    let at = now();
+    let mut errors = FieldErrors::default();
+    let name = errors.check("/name", ApiKeyName::parse(&name));
+    let scopes = errors.check("/scopes", Scopes::of(scopes.into_iter().map(Scope::from)));
+    let expires_at = errors.check("/expires_at", check_expiry(expires_at, at));
+    let (name, scopes, expires_at) = errors.finish(name.zip(scopes).zip(expires_at).map(|((n, s), e)| (n, s, e)))?;
+    let generated = api_key_secrets::generate();
+    let record = ApiKeyRecord {
+        id: persistence::new_id(),
+        msp_id: msp_id.clone(),
+        created_by: admin_id,
+        name: name.as_str().to_owned(),
+        prefix: generated.prefix,
+        secret_hash: generated.hash,
+        scopes: scopes.to_stored(),
+        created_at: at.naive_utc(),
+        last_used_at: None,
+        expires_at: expires_at.map(|t| t.naive_utc()),
+        revoked_at: None,
+    };
+    let key = ApiKey::from(record.clone());
+    let audited = audit_state(&key);
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            persistence::api_keys::insert(tx, &record)?;
+            caller.record(tx, &msp_id, "api_key.created", "api_key", &record.id, None, Some(&audited), at)
+        })
+        .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", key.id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedApiKey { key, secret: generated.secret }))
+}
+
+/// Reads one API key (without its secret).
+///
+/// A revoked key, or one of another MSP, is a 404.
+#[utoipa::path(
+    get, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "getApiKey",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
+    responses(
+        (status = 200, description = "The key.", body = ApiKey),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadApiKeys)?.to_owned();
+    let id = path_id(&path)?;
+    let found = db::run(&state.pool, move |conn| Ok(persistence::api_keys::find(conn, &msp_id, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(ApiKey::from(found.ok_or(ApiError::NotFound)?)))
+}
+
+/// Revokes an API key.
+///
+/// It stops working at once and is gone from the API; the audit log keeps its record of the
+/// revocation. Only a signed-in admin can revoke a key, never another key. A key already revoked is
+/// a 404.
+#[utoipa::path(
+    delete, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys", operation_id = "revokeApiKey",
+    security(("bearer_auth" = [])),
+    params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
+    let id = path_id(&path)?;
+    let at = now();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
+                return Err(ApiError::NotFound);
+            };
+            if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
+                return Err(ApiError::NotFound);
+            }
+            caller.record(tx, &msp_id, "api_key.revoked", "api_key", &id, Some(&audit_state(&before)), None, at)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the operations of this feature, in matching order.
+pub fn configure(ops: &mut crate::operations::Operations) {
+    ops.add(__path_list_api_keys, list_api_keys);
+    ops.add(__path_create_api_key, create_api_key);
+    ops.add(__path_get_api_key, get_api_key);
+    ops.add(__path_revoke_api_key, revoke_api_key);
+}

@@ -1,0 +1,380 @@
+//! Customer groups: named sets of the MSP's customers, by sector, location
+//! or anything else. Deleting a group never deletes a customer.
+
+pub mod members;
+
+use crate::auth::{Caller, audit_state};
+use crate::db;
+use crate::error::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+    UnsupportedMediaType,
+};
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
+use crate::state::{AppState, now};
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::Action;
+use domain::customer_groups::{GroupDescription, GroupKind, GroupName};
+use persistence::customer_groups::{self, GroupRecord, GroupWriteError};
+use persistence::transactions::write_transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use validator::Validate;
+
+pub(crate) const COLLECTION_PATH: &str = "/api/v1/customer-groups";
+
+/// A group of customers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerGroup {
+    /// Id (UUIDv7).
+    #[schema(format = Uuid, example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e82")]
+    pub id: String,
+    /// Name, unique in your MSP without regard to case.
+    #[schema(example = "Dental practices")]
+    pub name: String,
+    /// Free text; may be empty.
+    #[schema(example = "Customers in the dental sector")]
+    pub description: String,
+    #[schema(schema_with = kind_schema)]
+    pub kind: String,
+    /// Customers in the group.
+    #[schema(example = 12)]
+    pub member_count: i64,
+    /// When created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<GroupRecord> for CustomerGroup {
+    fn from(record: GroupRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            description: record.description,
+            kind: record.kind,
+            member_count: record.member_count,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        }
+    }
+}
+
+/// One page of groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerGroupPage {
+    /// Groups in creation order.
+    pub items: Vec<CustomerGroup>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new group.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomerGroup {
+    #[schema(schema_with = group_name_schema)]
+    pub name: String,
+    /// Free text, up to 1000 characters (default, or `null`: empty).
+    #[serde(default)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "Customers in the dental sector"
+    )]
+    pub description: Option<String>,
+    #[schema(schema_with = kind_schema)]
+    pub kind: String,
+}
+
+/// Changes to a group; absent fields stay.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomerGroup {
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = group_name_schema)]
+    pub name: Option<String>,
+    /// Free text, up to 1000 characters; `null` empties it.
+    #[serde(default, deserialize_with = "crate::json::nullable")]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(schema_with = kind_schema)]
+    pub kind: Option<String>,
+}
+
+pub(crate) fn group_name_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Name, unique in your MSP without regard to case: 1-100 characters, not blank."))
+        .min_length(Some(1))
+        .max_length(Some(GroupName::MAX_CHARS))
+        .pattern(Some(domain::text::NAME_PATTERN))
+        .examples(["Dental practices"])
+}
+
+pub(crate) fn kind_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("What the group gathers customers by."))
+        .enum_values(Some(GroupKind::spellings()))
+        .examples(["sector"])
+}
+
+pub(crate) fn write_error(error: GroupWriteError) -> ApiError {
+    match error {
+        GroupWriteError::NameTaken => ApiError::Conflict {
+            code: ProblemCode::GroupNameTaken,
+            detail: "Another customer group of your MSP has this name.".to_owned(),
+        },
+        GroupWriteError::Store(store) => store.into(),
+    }
+}
+
+/// Lists your MSP's customer groups, oldest first.
+///
+/// Each group has its name, description, kind and number of members. Pages hold 1-200 groups
+/// (default 50); follow `next_cursor` or the `Link` header.
+#[utoipa::path(
+    get, path = "/api/v1/customer-groups", tag = "customer-groups", operation_id = "listCustomerGroups",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of groups.", body = CustomerGroupPage,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn list_customer_groups(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ReadCustomerGroups)?.to_owned();
+    let (size, after) = params.read()?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(customer_groups::list(conn, &msp_id, None, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
+    let mut page = cut_page(COLLECTION_PATH, size, rows, |g| &g.id);
+    let items = page.items.into_iter().map(CustomerGroup::from).collect();
+    Ok(page.response.json(CustomerGroupPage { items, next_cursor: page.next_cursor }))
+}
+
+/// Creates a customer group (409 `group_name_taken` when the name is used).
+///
+/// Names are unique in your MSP without regard to case. Needs `manage_customers` (an API key with
+/// only the `read` scope is refused); the creation is recorded in the audit log.
+#[utoipa::path(
+    post, path = "/api/v1/customer-groups", tag = "customer-groups", operation_id = "createCustomerGroup",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    request_body(content = CreateCustomerGroup, example = json!({
+        "name": "Dental practices", "description": "Customers in the dental sector", "kind": "sector"
+    })),
+    responses(
+        (status = 201, description = "Created.", body = CustomerGroup,
+            headers(("Location" = String, description = "URL of the new group."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn create_customer_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ValidJson<CreateCustomerGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
+    let body = body.0;
+    let mut errors = FieldErrors::default();
+    let name = errors.check("/name", GroupName::parse(&body.name));
+    let description =
+        errors.check("/description", GroupDescription::parse(body.description.as_deref().unwrap_or_default()));
+    let kind = errors.check("/kind", body.kind.parse::<GroupKind>());
+    let (name, description, kind) = errors.finish((|| Some((name?, description?, kind?)))())?;
+    let at = now();
+    let created = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let created = CustomerGroup::from(
+                customer_groups::insert(tx, &msp_id, &name, &description, kind, at).map_err(write_error)?,
+            );
+            caller.record(
+                tx,
+                &msp_id,
+                "customer_group.created",
+                "customer_group",
+                &created.id,
+                None,
+                Some(&audit_state(&created)),
+                at,
+            )?;
+            Ok(created)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
+        .json(created))
+}
+
+/// Reads one customer group.
+///
+/// It gives the number of customers in the group; list them with
+/// `GET /api/v1/customer-groups/{group_id}/customers`.
+#[utoipa::path(
+    get, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "getCustomerGroup",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
+    responses(
+        (status = 200, description = "The group.", body = CustomerGroup),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_customer_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::ReadCustomerGroups)?.to_owned();
+    let found = db::run(&state.pool, move |conn| Ok(customer_groups::find(conn, &msp_id, &id)?)).await?;
+    Ok(HttpResponse::Ok().json(CustomerGroup::from(found.ok_or(ApiError::NotFound)?)))
+}
+
+/// Changes a customer group.
+///
+/// Fields left out stay as they are; `null` empties the description. A name another group of your
+/// MSP has, without regard to case, is a 409 `group_name_taken`. The change is recorded in the
+/// audit log.
+#[utoipa::path(
+    patch, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "updateCustomerGroup",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
+    request_body(content = UpdateCustomerGroup, example = json!({"description": "Dentists and orthodontists"})),
+    responses(
+        (status = 200, description = "The changed group.", body = CustomerGroup),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn update_customer_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ValidJson<UpdateCustomerGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
+    let body = body.0;
+    let mut errors = FieldErrors::default();
+    let name = body.name.and_then(|n| errors.check("/name", GroupName::parse(&n)));
+    let description = body
+        .description
+        .and_then(|d| errors.check("/description", GroupDescription::parse(d.as_deref().unwrap_or_default())));
+    let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
+    errors.finish(Some(()))?;
+    let at = now();
+    let updated = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
+            let after = customer_groups::update(tx, &msp_id, &id, name.as_ref(), description.as_ref(), kind, at)
+                .map_err(write_error)?
+                .map(CustomerGroup::from)
+                .ok_or(ApiError::NotFound)?;
+            caller.record(
+                tx,
+                &msp_id,
+                "customer_group.updated",
+                "customer_group",
+                &id,
+                Some(&audit_state(&before)),
+                Some(&audit_state(&after)),
+                at,
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Deletes a customer group; its customers stay, only the grouping goes.
+///
+/// Needs `manage_customers` (an API key with only the `read` scope is refused). The deletion is
+/// recorded in the audit log.
+#[utoipa::path(
+    delete, path = "/api/v1/customer-groups/{group_id}", tag = "customer-groups", operation_id = "deleteCustomerGroup",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn delete_customer_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
+    let at = now();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
+            customer_groups::delete(tx, &msp_id, &id)?;
+            caller.record(
+                tx,
+                &msp_id,
+                "customer_group.deleted",
+                "customer_group",
+                &id,
+                Some(&audit_state(&before)),
+                None,
+                at,
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the operations of this feature, in matching order.
+pub fn configure(ops: &mut crate::operations::Operations) {
+    ops.add(members::__path_list_groups_of_customer, members::list_groups_of_customer);
+    ops.add(__path_list_customer_groups, list_customer_groups);
+    ops.add(__path_create_customer_group, create_customer_group);
+    ops.add(__path_get_customer_group, get_customer_group);
+    ops.add(__path_update_customer_group, update_customer_group);
+    ops.add(__path_delete_customer_group, delete_customer_group);
+    ops.add(members::__path_list_group_customers, members::list_group_customers);
+    ops.add(members::__path_add_group_customer, members::add_group_customer);
+    ops.add(members::__path_remove_group_customer, members::remove_group_customer);
+}

@@ -1,0 +1,174 @@
+//! The customer's logo: uploaded as the body, checked by decoding it, served
+//! back with its content type.
+
+use crate::auth::Caller;
+use crate::auth::refresh_tokens::sha256_hex;
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::{
+    Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+};
+use crate::pagination::path_id;
+use crate::problems::ProblemCode;
+use crate::resources::onboarding::*;
+use crate::routes::onboarding::*;
+use crate::services::onboarding::*;
+use crate::state::{AppState, now};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::Action;
+use domain::onboarding::Step;
+use persistence::onboarding;
+use persistence::onboarding::{self as store};
+use persistence::transactions::write_transaction;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+// ---------------------------------------------------------------------------
+// Logo.
+
+/// A logo as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogoUploaded {
+    /// `image/png` or `image/svg+xml`, from the content.
+    #[schema(example = "image/png")]
+    pub content_type: String,
+    /// Width in pixels.
+    #[schema(example = 512)]
+    pub width: i64,
+    /// Height in pixels.
+    #[schema(example = 512)]
+    pub height: i64,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// When uploaded (UTC).
+    pub uploaded_at: DateTime<Utc>,
+    /// Where it is served.
+    pub url: String,
+}
+
+/// Uploads the customer's logo (the body is the file): PNG or SVG, at most 2 MiB, at least
+/// 200 × 200 pixels.
+///
+/// The content is decoded to check it — the file name and `Content-Type` are not trusted — and an
+/// SVG with scripts, event handlers or references outside itself is refused. Refusals are 422 with
+/// codes `logo_empty`, `logo_format_unsupported`, `logo_invalid`, `logo_too_small`,
+/// `logo_svg_unsafe`, `logo_svg_no_size`; a larger body is a 413. Replaces the logo the customer
+/// had.
+///
+/// An archived customer is a 409 `customer_archived`. The upload is recorded in the audit log.
+#[utoipa::path(
+    put, path = "/api/v1/customers/{customer_id}/onboarding/branding/logo", tag = "onboarding",
+    operation_id = "putLogo",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
+    request_body(content = Vec<u8>, content_type = "image/png", description = "The PNG or SVG file."),
+    responses(
+        (status = 200, description = "Stored.", body = LogoUploaded),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = UnprocessableEntity),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn put_logo(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
+    editable_customer(&state, &msp_id, &id).await?;
+    let body = crate::json::read_body(&mut payload, domain::branding::Logo::MAX_BYTES, |e| ApiError::BadRequest {
+        code: ProblemCode::UnreadableBody,
+        detail: format!("The request body could not be read: {e}."),
+    })
+    .await?;
+    let logo = domain::branding::Logo::parse(body.to_vec())
+        .map_err(|e| ApiError::Unprocessable { code: (&e).into(), detail: format!("{e}.") })?;
+    let at = now();
+    let record = onboarding::LogoRecord {
+        customer_id: id.clone(),
+        msp_id: msp_id.clone(),
+        content_type: logo.format().content_type().to_owned(),
+        width: i64::from(logo.width()),
+        height: i64::from(logo.height()),
+        sha256: sha256_hex(logo.bytes()),
+        content: logo.bytes().to_vec(),
+        uploaded_at: at.naive_utc(),
+        uploaded_by: caller.actor.label.clone(),
+    };
+    let uploaded = LogoUploaded {
+        content_type: record.content_type.clone(),
+        width: record.width,
+        height: record.height,
+        size_bytes: i64::try_from(record.content.len()).unwrap_or(i64::MAX),
+        uploaded_at: at,
+        url: format!("{}/branding/logo", onboarding_path(&id)),
+    };
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |tx| {
+            find_customer(tx, &msp_id, &id)?;
+            store::put_logo(tx, &record)?;
+            store::touch_step(tx, &msp_id, &id, Step::Branding.as_str(), &caller.actor.label, at.naive_utc())?;
+            let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
+                "sha256": record.sha256 });
+            caller.record(tx, &msp_id, "customer.logo_uploaded", "customer", &id, None, Some(&after), at)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(uploaded))
+}
+
+/// The customer's logo, with its content type (`image/png` or
+/// `image/svg+xml`) and an `ETag`; 404 when none was uploaded.
+///
+/// Send the `ETag` back in `If-None-Match` to get a 304 when the logo is unchanged.
+#[utoipa::path(
+    get, path = "/api/v1/customers/{customer_id}/onboarding/branding/logo", tag = "onboarding",
+    operation_id = "getLogo",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
+    responses(
+        (status = 200, description = "The logo.", content(
+            (Vec<u8> = "image/png"),
+            (String = "image/svg+xml"),
+        ), headers(("ETag" = String, description = "Hash of the content."))),
+        (status = 304, description = "Not modified."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+pub async fn get_logo(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&path)?;
+    let msp_id = caller.authorize(Action::ReadCustomer(&id))?.to_owned();
+    let logo = db::run(&state.pool, move |conn| store::logo(conn, &msp_id, &id)?.ok_or(ApiError::NotFound)).await?;
+    let etag = format!("\"{}\"", logo.sha256);
+    let unchanged = crate::versions::tag_not_modified(&req, &etag);
+    let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // An SVG opened directly must not run anything, even if a check
+        // were ever missed.
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+    if unchanged {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type(logo.content_type).body(logo.content))
+}

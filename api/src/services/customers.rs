@@ -1,0 +1,115 @@
+//! Use cases of customers: changing one (lifecycle, readiness of going live,
+//! seats drawn from the pool), in the caller's transaction.
+
+use crate::auth::{Caller, audit_state};
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
+use crate::resources::customers::*;
+use crate::versions::stale;
+use chrono::{DateTime, Utc};
+use domain::customers::{CustomerChanges, CustomerStatus};
+use domain::seats::{SeatChange, SeatCount};
+use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
+use persistence::seat_pool::{self, Refusal};
+
+pub(crate) fn write_error(error: CustomerWriteError) -> ApiError {
+    match error {
+        CustomerWriteError::DomainsTaken(domains) if domains.is_empty() => ApiError::Conflict {
+            code: ProblemCode::DomainTaken,
+            detail: "One of the domains already belongs to another customer of your MSP.".to_owned(),
+        },
+        CustomerWriteError::DomainsTaken(domains) => ApiError::Conflict {
+            code: ProblemCode::DomainTaken,
+            detail: format!("Already used by another customer of your MSP: {}.", domains.join(", ")),
+        },
+        CustomerWriteError::Store(store) => store.into(),
+    }
+}
+
+/// The 409 for a limit that refused seats or a new customer.
+pub(crate) fn refused(refusal: Refusal, asked: i64) -> ApiError {
+    match refusal {
+        Refusal::OrganizationLimit { max_organizations } => ApiError::Conflict {
+            code: ProblemCode::OrganizationLimitReached,
+            detail: format!(
+                "Your MSP has reached its limit of {max_organizations} customer organizations; ask the platform \
+                 operator to raise it, or delete a customer you no longer serve."
+            ),
+        },
+        Refusal::SeatsUnavailable { available } => ApiError::Conflict {
+            code: ProblemCode::SeatsUnavailable,
+            detail: format!(
+                "Your seat pool has {available} seats available; this change needs {asked}. Lower another \
+                 customer's seats or request a pool expansion."
+            ),
+        },
+    }
+}
+
+/// Changes a customer in the caller's transaction: locks it (checking
+/// `versions` from `If-Match`), checks the lifecycle, the readiness of going
+/// live and the seats, applies, audits, and draws the seats from the pool.
+pub(crate) fn change_customer(
+    tx: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    id: &str,
+    versions: Option<&[i64]>,
+    changes: &CustomerChanges,
+    at: DateTime<Utc>,
+) -> Result<Customer, ApiError> {
+    let current = match customers::lock(tx, msp_id, id, versions, at)? {
+        Locked::Customer(current) => current,
+        Locked::Stale { current_version } => return Err(stale(current_version)),
+        Locked::NotFound => return Err(ApiError::NotFound),
+    };
+    let before = Customer::from(current.clone());
+    check_status_change(&current, changes)?;
+    if changes.status == Some(CustomerStatus::Live) && current.status != CustomerStatus::Live.as_str() {
+        crate::services::onboarding::ensure_ready(tx, &current)?;
+    }
+    let seat_change = changes.seats.map(|to| check_seat_change(tx, msp_id, &current, to)).transpose()?;
+    let after =
+        Customer::from(customers::apply(tx, msp_id, &current, changes, &caller.actor.label, at).map_err(write_error)?);
+    caller.record(
+        tx,
+        msp_id,
+        "customer.updated",
+        "customer",
+        id,
+        Some(&audit_state(&before)),
+        Some(&audit_state(&after)),
+        at,
+    )?;
+    // Last, so that the MSP's row stays locked only until commit.
+    if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
+        seat_pool::draw(tx, msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
+    }
+    Ok(after)
+}
+
+pub(crate) fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> Result<(), ApiError> {
+    let Some(to) = changes.status else { return Ok(()) };
+    let from: CustomerStatus = current.status.parse().map_err(ApiError::internal)?;
+    from.change_to(to).map(|_| ()).map_err(|refusal| ApiError::Conflict {
+        code: ProblemCode::InvalidStatusTransition,
+        detail: format!("{refusal}."),
+    })
+}
+
+/// Checks a change of a locked customer's seats to `to` against its active
+/// users; the pool is asked afterwards, in one conditional statement.
+pub(crate) fn check_seat_change(
+    tx: &mut persistence::DbConnection,
+    msp_id: &str,
+    current: &CustomerRecord,
+    to: SeatCount,
+) -> Result<SeatChange, ApiError> {
+    let from = SeatCount::new(current.seats).map_err(ApiError::internal)?;
+    let active = seat_pool::active_users(tx, msp_id, std::slice::from_ref(&current.id))?;
+    let active_users = active.get(&current.id).copied().unwrap_or(0);
+    SeatChange::check(from, to, active_users).map_err(|refusal| ApiError::Conflict {
+        code: ProblemCode::SeatsBelowActiveUsers,
+        detail: format!("{refusal}."),
+    })
+}

@@ -1,0 +1,55 @@
+//! The platform operator's decision on a request for more seats.
+
+use chrono::{DateTime, Utc};
+use persistence::DbConnection;
+
+use crate::auth::{Caller, audit_state};
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
+use crate::resources::seat_expansion::SeatExpansionRequest;
+use domain::seat_expansion::{Decision, ExpansionStatus};
+use persistence::seat_expansion::{self};
+use persistence::seat_pool::{self};
+
+/// Decides a pending request in the caller's transaction: a decision is
+/// final (deciding again the same way changes nothing, the other way is a 409
+/// `already_decided`); an approval grows the MSP's pool by the seats asked for.
+pub(crate) fn decide(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    note: Option<String>,
+    decision: ExpansionStatus,
+    at: DateTime<Utc>,
+) -> Result<SeatExpansionRequest, ApiError> {
+    let current = seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?;
+    let status: ExpansionStatus = current.status.parse().map_err(ApiError::internal)?;
+    let before = SeatExpansionRequest::from(current.clone());
+    match status.decide(decision) {
+        Err(refusal) => {
+            return Err(ApiError::Conflict { code: ProblemCode::AlreadyDecided, detail: format!("{refusal}.") });
+        }
+        Ok(Decision::AlreadyMade) => return Ok(before),
+        Ok(Decision::Apply(_)) => {}
+    }
+    // Conditional on `pending`: of two concurrent decisions one wins.
+    if !seat_expansion::decide(tx, id, decision, &caller.actor.label, note.as_deref(), at)? {
+        return Err(ApiError::Conflict {
+            code: ProblemCode::AlreadyDecided,
+            detail: "The request was decided by someone else meanwhile.".to_owned(),
+        });
+    }
+    seat_pool::grow(tx, &current.msp_id, decision.seats_added(current.seats))?;
+    let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?);
+    caller.record(
+        tx,
+        &current.msp_id,
+        &format!("seat_expansion.{decision}"),
+        "seat_expansion_request",
+        id,
+        Some(&audit_state(&before)),
+        Some(&audit_state(&after)),
+        at,
+    )?;
+    Ok(after)
+}
