@@ -51,6 +51,7 @@ impl Operations {
     {
         let path = P::path();
         let mut operation = P::operation();
+        add_shared_errors(&path, &mut operation);
         let tags: Vec<String> = P::tags().into_iter().map(str::to_owned).collect();
         if !tags.is_empty() {
             operation.tags = Some(tags);
@@ -117,6 +118,39 @@ impl Operations {
                 resource = resource.route(route);
             }
             cfg.service(resource);
+        }
+    }
+}
+
+/// Adds the problem responses every operation of its kind can give, so that
+/// an annotation names only its own: 503 for anything that reads the
+/// database (every `/api/` route and `/readyz`); 401 and 403 where
+/// credentials are required; 404 where the path names a resource; 400 for a
+/// query or a body that can't be read; 413, 415 and 422 for a JSON body. An
+/// operation that lists one of these itself keeps its own.
+fn add_shared_errors(path: &str, operation: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    let json_body = operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"));
+    let has_body = operation.request_body.is_some();
+    let has_query = operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let shared: [(&str, &str, bool); 8] = [
+        ("400", "BadRequest", has_query || has_body),
+        ("401", "Unauthorized", secured),
+        ("403", "Forbidden", secured),
+        ("404", "NotFound", path.contains('{')),
+        ("413", "PayloadTooLarge", json_body),
+        ("415", "UnsupportedMediaType", json_body),
+        ("422", "UnprocessableEntity", json_body),
+        ("503", "ServiceUnavailable", path.starts_with("/api/") || path == "/readyz"),
+    ];
+    for (status, response, applies) in shared {
+        if applies {
+            operation
+                .responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(response)));
         }
     }
 }

@@ -5,11 +5,61 @@ use actix_web::HttpResponseBuilder;
 use actix_web::http::header;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::pagination::{Page, PageSize};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use domain::pagination::{Page as RowPage, PageSize};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, InvalidField};
+
+/// One page of a list: `items` in the order asked for, and the cursor of
+/// the next page. Every list of the API answers with it; in the contract it
+/// is `Page_<Item>`, its items a reference to the item's schema.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    /// The items of this page, in the order asked for.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+// By hand rather than derived: utoipa's derive inlines a generic item type
+// into every page schema (juhaku/utoipa#1586) instead of referring to it.
+impl<T: ToSchema> utoipa::__dev::ComposeSchema for Page<T> {
+    fn compose(_generics: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(format!("One page of {}: follow `next_cursor` for the next.", T::name())))
+            .property(
+                "items",
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(T::name()))
+                    .description(Some("The items of this page, in the order asked for.")),
+            )
+            .required("items")
+            .property(
+                "next_cursor",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some("Pass as `cursor` to get the next page; `null` on the last page.")),
+            )
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for Page<T> {
+    // The contract names each page `Page_<Item>`: utoipa appends the item.
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Page")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
 
 /// `?limit=&cursor=` of a list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,7 +108,7 @@ pub fn cut_page_with<R>(
     rows: Vec<R>,
     cursor: impl Fn(&R) -> String,
 ) -> PageCut<R> {
-    let page = Page::from_overfetch(rows, size);
+    let page = RowPage::from_overfetch(rows, size);
     let next_cursor = page.continues_after().map(cursor);
     let mut response = actix_web::HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {

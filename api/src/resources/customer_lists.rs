@@ -5,7 +5,6 @@
 use crate::db;
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::{PageCut, cut_page_with, link_query, page_size};
-use crate::resources::customers::Customer;
 use crate::resources::customers::parse_date;
 use crate::resources::customers::status_schema;
 use crate::resources::customers::tier_schema;
@@ -18,19 +17,10 @@ use domain::customers::{CountryCode, CustomerOrder, CustomerSortKey, CustomerSta
 use domain::pagination::PageSize;
 use domain::tiers::Tier;
 use persistence::customers::{self, CustomerCursor, CustomerFilter, CustomerKey, CustomerRecord};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::IntoParams;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::{IntoParams, ToSchema};
-
-/// One page of customers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerPage {
-    /// Customers in the order asked for.
-    pub items: Vec<Customer>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
 
 /// Filters, sort and page of a customer list. Filters combine with AND.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -52,12 +52,3 @@ impl From<ExpansionRecord> for SeatExpansionRequest {
         }
     }
 }
-
-/// One page of expansion requests.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SeatExpansionRequestPage {
-    /// Oldest first.
-    pub items: Vec<SeatExpansionRequest>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}

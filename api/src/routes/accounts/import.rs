@@ -4,10 +4,7 @@
 
 use crate::auth::Caller;
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::{PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType};
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
@@ -266,14 +263,9 @@ pub(crate) fn apply(
         example = "email,display_name,department,status\r\nann.lee@acme.example,Ann Lee,Finance,active\r\nbo.chen@acme.example,Bo Chen,Sales,inactive\r\n"),
     responses(
         (status = 200, description = "What happened to each row.", body = ImportReport),
-        (status = 401, response = Unauthorized),
-        (status = 400, response = BadRequest),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn import_accounts(

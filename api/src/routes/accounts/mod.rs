@@ -7,14 +7,11 @@ pub mod status;
 
 use crate::auth::{Caller, audit_state};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::field_schemas::{clearable_text_schema, text_schema};
 use crate::json::ValidJson;
-use crate::pagination::{cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
 use crate::resources::accounts::*;
 use crate::services::accounts::*;
 use crate::state::{AppState, now};
@@ -26,19 +23,10 @@ use domain::accounts::{
 };
 use persistence::accounts::{self, AccountFilter, Organization, StatusBatch};
 use persistence::transactions::write_transaction;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
-
-/// One page of accounts.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountPage {
-    /// Accounts in creation order.
-    pub items: Vec<Account>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
 
 /// A new account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -152,13 +140,8 @@ pub(crate) fn collection_path(customer_id: &str) -> String {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), AccountListParams),
     responses(
-        (status = 200, description = "A page of the customer's accounts (deleted ones are not listed).", body = AccountPage,
+        (status = 200, description = "A page of the customer's accounts (deleted ones are not listed).", body = Page<Account>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_accounts(
@@ -212,7 +195,7 @@ pub async fn list_accounts(
     ]);
     let mut page = cut_page_with(&collection_path(&customer_id), &query, size, rows, |a| encode_cursor(&a.id));
     let items = page.items.into_iter().map(Account::from).collect();
-    Ok(page.response.json(AccountPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates an account.
@@ -232,15 +215,7 @@ pub async fn list_accounts(
     responses(
         (status = 201, description = "Created.", body = Account,
             headers(("Location" = String, description = "URL of the new account."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_account(
@@ -313,10 +288,6 @@ pub async fn create_account(
     ),
     responses(
         (status = 200, description = "The account.", body = Account),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_account(
@@ -350,15 +321,7 @@ pub async fn get_account(
     request_body(content = UpdateAccount, example = json!({ "display_name": "Ann Lee-Smith", "department": "Sales" })),
     responses(
         (status = 200, description = "The account as changed.", body = Account),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_account(
@@ -421,10 +384,6 @@ pub async fn update_account(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_account(

@@ -3,8 +3,8 @@
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
-use crate::pagination::{PageParams, cut_page_with, encode_cursor, path_id};
+use crate::error::responses::Conflict;
+use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
 use crate::resources::accounts::*;
 use crate::routes::accounts::*;
 use crate::services::accounts::*;
@@ -34,15 +34,6 @@ impl From<StatusChangeRecord> for StatusChange {
     fn from(record: StatusChangeRecord) -> Self {
         Self { status: record.status, changed_at: record.changed_at.and_utc(), changed_by: record.changed_by }
     }
-}
-
-/// One page of an account's status history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusChangePage {
-    /// Changes, oldest first; the first is the account's creation.
-    pub items: Vec<StatusChange>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 pub(crate) async fn change_status(
@@ -101,11 +92,7 @@ pub(crate) async fn change_status(
     ),
     responses(
         (status = 200, description = "The account, active.", body = Account),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn activate_account(
@@ -131,10 +118,6 @@ pub async fn activate_account(
     ),
     responses(
         (status = 200, description = "The account, inactive.", body = Account),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn deactivate_account(
@@ -160,13 +143,8 @@ pub async fn deactivate_account(
         PageParams,
     ),
     responses(
-        (status = 200, description = "A page of status changes.", body = StatusChangePage,
+        (status = 200, description = "A page of status changes.", body = Page<StatusChange>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_account_status_history(
@@ -187,5 +165,5 @@ pub async fn list_account_status_history(
     let path = format!("{}/{account_id}/status-history", collection_path(&customer_id));
     let mut page = cut_page_with(&path, "", size, rows, |change| encode_cursor(&change.id));
     let items = page.items.into_iter().map(StatusChange::from).collect();
-    Ok(page.response.json(StatusChangePage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }

@@ -4,13 +4,10 @@
 use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::json::ValidJson;
 use crate::mail;
-use crate::pagination::{PageParams, cut_page, path_id};
+use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::problems::ProblemCode;
 use crate::resources::admins::*;
 use crate::services::admins::*;
@@ -35,15 +32,6 @@ pub(crate) fn extras_of(names: &[ExtraPermissionName]) -> ExtraPermissions {
 
 pub(crate) fn owner_extras(error: OwnerExtrasError) -> ApiError {
     ApiError::invalid("/permissions", error)
-}
-
-/// One page of admins.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdminPage {
-    /// Admins in creation order.
-    pub items: Vec<Admin>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// A new admin. They get a one-time link to set their password.
@@ -136,12 +124,8 @@ pub(crate) fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of admins.", body = AdminPage,
+        (status = 200, description = "A page of admins.", body = Page<Admin>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_admins(
@@ -157,7 +141,7 @@ pub async fn list_admins(
     .await?;
     let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
     let items = page.items.into_iter().map(Admin::try_from).collect::<Result<Vec<_>, _>>()?;
-    Ok(page.response.json(AdminPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Invites an admin (owners only).
@@ -171,14 +155,7 @@ pub async fn list_admins(
     responses(
         (status = 201, description = "Created and invited.", body = CreatedAdmin,
             headers(("Location" = String, description = "URL of the new admin."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_admin(
@@ -229,10 +206,6 @@ pub async fn create_admin(
     params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
     responses(
         (status = 200, description = "The admin.", body = Admin),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_admin(
@@ -258,15 +231,7 @@ pub async fn get_admin(
     request_body(content = UpdateAdmin, example = json!({"role": "standard", "permissions": ["create_organizations"], "disabled": false})),
     responses(
         (status = 200, description = "The changed admin.", body = Admin),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_admin(
@@ -332,11 +297,7 @@ pub async fn update_admin(
     params(("admin_id" = uuid::Uuid, Path, description = "Admin id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_admin(

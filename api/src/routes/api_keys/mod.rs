@@ -3,13 +3,9 @@
 
 use crate::auth::{Caller, api_key_secrets, audit_state};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, cut_page, path_id};
+use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -106,15 +102,6 @@ pub struct CreatedApiKey {
     pub secret: String,
 }
 
-/// One page of keys.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKeyPage {
-    /// Keys in creation order.
-    pub items: Vec<ApiKey>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// A new API key.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,12 +128,8 @@ pub struct CreateApiKey {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of keys.", body = ApiKeyPage,
+        (status = 200, description = "A page of keys.", body = Page<ApiKey>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_api_keys(
@@ -162,7 +145,7 @@ pub async fn list_api_keys(
     .await?;
     let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
     let items = page.items.into_iter().map(ApiKey::from).collect();
-    Ok(page.response.json(ApiKeyPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates an API key; its secret is in this response only.
@@ -177,13 +160,6 @@ pub async fn list_api_keys(
     responses(
         (status = 201, description = "Created; `secret` is shown only now.", body = CreatedApiKey,
             headers(("Location" = String, description = "URL of the new key."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_api_key(
@@ -239,10 +215,6 @@ pub async fn create_api_key(
     params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
     responses(
         (status = 200, description = "The key.", body = ApiKey),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_api_key(
@@ -267,10 +239,6 @@ pub async fn get_api_key(
     params(("api_key_id" = uuid::Uuid, Path, description = "API key id.")),
     responses(
         (status = 204, description = "Revoked."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn revoke_api_key(

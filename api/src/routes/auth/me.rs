@@ -3,7 +3,6 @@
 use crate::auth::{Caller, admin_permissions};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{Forbidden, ServiceUnavailable, Unauthorized};
 use crate::resources::admins::Admin;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -48,9 +47,6 @@ pub struct MeResponse {
     security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The signed-in admin.", body = MeResponse),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {

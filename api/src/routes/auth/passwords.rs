@@ -4,9 +4,6 @@
 use crate::auth::{Caller, passwords, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, PayloadTooLarge, ServiceUnavailable, UnprocessableEntity, UnsupportedMediaType,
-};
 use crate::json::ValidJson;
 use crate::mail;
 use crate::problems::ProblemCode;
@@ -60,11 +57,6 @@ pub(crate) fn invalid_link() -> ApiError {
     request_body = SetPasswordRequest,
     responses(
         (status = 204, description = "Password set; sign in with it."),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn set_password(
@@ -112,11 +104,6 @@ pub async fn set_password(
     request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "If the address belongs to an active admin, a reset link is on its way."),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn forgot_password(

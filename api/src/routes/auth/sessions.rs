@@ -3,10 +3,7 @@
 use crate::auth::{Caller, Credential, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::{TooManyRequests, Unauthorized};
 use crate::json::ValidJson;
 use crate::problems::ProblemCode;
 use crate::resources::sign_in::*;
@@ -57,13 +54,8 @@ pub struct TokenResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn login(
@@ -109,12 +101,7 @@ pub(crate) enum RefreshOutcome {
     request_body(content = RefreshRequest, example = json!({"refresh_token": "kq3J0c4v…"})),
     responses(
         (status = 200, description = "New tokens; the old refresh token is spent.", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
@@ -193,9 +180,6 @@ pub(crate) fn rotate(
     security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Signed out."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {

@@ -3,9 +3,7 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
-use crate::pagination::{PageParams, cut_page, path_id};
-use crate::resources::customer_lists::CustomerPage;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
@@ -25,13 +23,8 @@ use persistence::transactions::write_transaction;
     security(("bearer_auth" = []), ("api_key" = [])),
     params(("group_id" = uuid::Uuid, Path, description = "Group id."), PageParams),
     responses(
-        (status = 200, description = "A page of the group's customers.", body = CustomerPage,
+        (status = 200, description = "A page of the group's customers.", body = Page<Customer>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_group_customers(
@@ -58,7 +51,7 @@ pub async fn list_group_customers(
     let page = list_page(&state, msp_id, query, &format!("{COLLECTION_PATH}/{id}/customers")).await?;
     let items = page.items.into_iter().map(Customer::from).collect();
     let mut response = page.response;
-    Ok(response.json(CustomerPage { items, next_cursor: page.next_cursor }))
+    Ok(response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Adds a customer to a group.
@@ -75,10 +68,6 @@ pub async fn list_group_customers(
     ),
     responses(
         (status = 204, description = "The customer is in the group."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn add_group_customer(
@@ -126,10 +115,6 @@ pub async fn add_group_customer(
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn remove_group_customer(
@@ -172,13 +157,8 @@ pub async fn remove_group_customer(
     security(("bearer_auth" = []), ("api_key" = [])),
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), PageParams),
     responses(
-        (status = 200, description = "A page of the customer's groups.", body = CustomerGroupPage,
+        (status = 200, description = "A page of the customer's groups.", body = Page<CustomerGroup>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_groups_of_customer(
@@ -200,5 +180,5 @@ pub async fn list_groups_of_customer(
     .await?;
     let mut page = cut_page(&format!("/api/v1/customers/{id}/groups"), size, rows, |g| &g.id);
     let items = page.items.into_iter().map(CustomerGroup::from).collect();
-    Ok(page.response.json(CustomerGroupPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }

@@ -5,13 +5,10 @@ pub mod members;
 
 use crate::auth::{Caller, audit_state};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, cut_page, path_id};
+use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 use actix_web::http::header;
@@ -63,15 +60,6 @@ impl From<GroupRecord> for CustomerGroup {
             updated_at: record.updated_at,
         }
     }
-}
-
-/// One page of groups.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustomerGroupPage {
-    /// Groups in creation order.
-    pub items: Vec<CustomerGroup>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// A new group.
@@ -145,12 +133,8 @@ pub(crate) fn write_error(error: GroupWriteError) -> ApiError {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of groups.", body = CustomerGroupPage,
+        (status = 200, description = "A page of groups.", body = Page<CustomerGroup>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_customer_groups(
@@ -166,7 +150,7 @@ pub async fn list_customer_groups(
     .await?;
     let mut page = cut_page(COLLECTION_PATH, size, rows, |g| &g.id);
     let items = page.items.into_iter().map(CustomerGroup::from).collect();
-    Ok(page.response.json(CustomerGroupPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates a customer group (409 `group_name_taken` when the name is used).
@@ -182,14 +166,7 @@ pub async fn list_customer_groups(
     responses(
         (status = 201, description = "Created.", body = CustomerGroup,
             headers(("Location" = String, description = "URL of the new group."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_customer_group(
@@ -240,10 +217,6 @@ pub async fn create_customer_group(
     params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
     responses(
         (status = 200, description = "The group.", body = CustomerGroup),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_customer_group(
@@ -269,15 +242,7 @@ pub async fn get_customer_group(
     request_body(content = UpdateCustomerGroup, example = json!({"description": "Dentists and orthodontists"})),
     responses(
         (status = 200, description = "The changed group.", body = CustomerGroup),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_customer_group(
@@ -331,10 +296,6 @@ pub async fn update_customer_group(
     params(("group_id" = uuid::Uuid, Path, description = "Group id.")),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_customer_group(

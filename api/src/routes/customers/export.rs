@@ -5,7 +5,6 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
 use crate::resources::customers::Customer;
 use crate::state::AppState;
 use actix_web::http::header;
@@ -108,10 +107,6 @@ pub(crate) enum Progress {
                 (String = "text/csv", example = "id,name,billing_reference,domains,country,timezone,language,sector,location,tier,seats,max_mau,license_expires_on,status,created_at,updated_at\r\n0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81,Acme Dental,PSA-10442,acme-dental.com,DE,Europe/Berlin,de-DE,Healthcare,Berlin,professional,25,100000000,2027-06-30,live,2026-11-24T09:00:00Z,2026-11-24T09:00:00Z\r\n"),
             ),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"customers.csv\"` (or `.json`)."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn export_customers(

@@ -2,9 +2,8 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
+use crate::pagination::Page;
 use crate::resources::customer_lists::CustomerListParams;
-use crate::resources::customer_lists::CustomerPage;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::*;
 use crate::state::AppState;
@@ -22,12 +21,8 @@ use domain::access::Action;
     security(("bearer_auth" = []), ("api_key" = [])),
     params(CustomerListParams),
     responses(
-        (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = CustomerPage,
+        (status = 200, description = "A page of customers. `Link: <…>; rel=\"next\"` points at the next page.", body = Page<Customer>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_customers(
@@ -40,5 +35,5 @@ pub async fn list_customers(
     let page = list_page(&state, msp_id, query, COLLECTION_PATH).await?;
     let items = page.items.into_iter().map(Customer::from).collect();
     let mut response = page.response;
-    Ok(response.json(CustomerPage { items, next_cursor: page.next_cursor }))
+    Ok(response.json(Page { items, next_cursor: page.next_cursor }))
 }

@@ -9,10 +9,7 @@ pub mod sessions;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ServiceUnavailable, Unauthorized,
-    UnprocessableEntity, UnsupportedMediaType,
-};
+use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::resources::customers::*;
@@ -44,14 +41,7 @@ use persistence::transactions::write_transaction;
         (status = 201, description = "Created.", body = Customer,
             headers(("Location" = String, description = "URL of the new customer."),
                     ("ETag" = String, description = "Version of the new customer."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_customer(
@@ -107,10 +97,6 @@ pub async fn create_customer(
             headers(("ETag" = String, description = "The customer's version."))),
         (status = 304, description = "Not modified: the `ETag` you sent is current.",
             headers(("ETag" = String, description = "The customer's version."))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_customer(
@@ -151,16 +137,8 @@ pub async fn get_customer(
     responses(
         (status = 200, description = "The changed customer.", body = Customer,
             headers(("ETag" = String, description = "The customer's new version."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_customer(
@@ -198,11 +176,7 @@ pub async fn update_customer(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn delete_customer(

@@ -3,7 +3,6 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{Forbidden, NotFound, ServiceUnavailable, Unauthorized};
 use crate::pagination::path_id;
 use crate::state::{AppState, now};
 use actix_web::http::header;
@@ -48,10 +47,6 @@ pub struct CustomerSessionToken {
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "A token for this customer only.", body = CustomerSessionToken),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn start_customer_session(

@@ -2,7 +2,6 @@
 
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::ServiceUnavailable;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -37,7 +36,6 @@ pub async fn healthz() -> HttpResponse {
     get, path = "/readyz", tag = "health", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready to serve.", body = ProbeStatus),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -3,7 +3,7 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
+use crate::pagination::Page;
 use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
 use crate::state::AppState;
@@ -46,15 +46,6 @@ pub struct SeatAllocation {
     pub last_changed_by: Option<String>,
 }
 
-/// One page of seat allocations.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SeatAllocationPage {
-    /// Allocations in the order asked for.
-    pub items: Vec<SeatAllocation>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Lists the seats of each customer with its active users and utilisation.
 ///
 /// Takes the filters and sort orders of `GET /api/v1/customers` (sort by
@@ -64,12 +55,8 @@ pub struct SeatAllocationPage {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(CustomerListParams),
     responses(
-        (status = 200, description = "A page of allocations.", body = SeatAllocationPage,
+        (status = 200, description = "A page of allocations.", body = Page<SeatAllocation>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_seat_allocations(
@@ -101,5 +88,5 @@ pub async fn list_seat_allocations(
         })
         .collect();
     let mut response = page.response;
-    Ok(response.json(SeatAllocationPage { items, next_cursor: page.next_cursor }))
+    Ok(response.json(Page { items, next_cursor: page.next_cursor }))
 }

@@ -2,12 +2,9 @@
 
 use crate::auth::{Caller, audit_state};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity, UnsupportedMediaType,
-};
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, cut_page};
+use crate::pagination::{Page, PageParams, cut_page};
 use crate::resources::seat_expansion::*;
 use crate::state::{AppState, now};
 use actix_web::http::header;
@@ -46,13 +43,6 @@ pub struct CreateSeatExpansionRequest {
     request_body(content = CreateSeatExpansionRequest, example = json!({"seats": 100, "reason": "Three new customers"})),
     responses(
         (status = 201, description = "Requested; pending.", body = SeatExpansionRequest),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_seat_expansion_request(
@@ -106,12 +96,8 @@ pub async fn create_seat_expansion_request(
     security(("bearer_auth" = []), ("api_key" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of requests.", body = SeatExpansionRequestPage,
+        (status = 200, description = "A page of requests.", body = Page<SeatExpansionRequest>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_seat_expansion_requests(
@@ -127,5 +113,5 @@ pub async fn list_seat_expansion_requests(
     .await?;
     let mut page = cut_page("/api/v1/license/pool/expansion-requests", size, rows, |r| &r.id);
     let items = page.items.into_iter().map(SeatExpansionRequest::from).collect();
-    Ok(page.response.json(SeatExpansionRequestPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }

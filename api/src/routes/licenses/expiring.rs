@@ -1,9 +1,8 @@
 //! Customer licenses about to expire.
 
 use crate::auth::Caller;
-use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{link_query, page_size};
+use crate::pagination::{Page, link_query, page_size};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::decode_cursor;
 use crate::resources::customer_lists::list_page;
@@ -53,15 +52,6 @@ pub struct ExpiringLicense {
     pub domains: Vec<String>,
 }
 
-/// One page of expiring licenses.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExpiringLicensePage {
-    /// Soonest first.
-    pub items: Vec<ExpiringLicense>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Lists the customers whose license ends within the next `within_days`
 /// days (from today, UTC), soonest first.
 ///
@@ -73,12 +63,8 @@ pub struct ExpiringLicensePage {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(ExpiringParams),
     responses(
-        (status = 200, description = "A page of expiring licenses.", body = ExpiringLicensePage,
+        (status = 200, description = "A page of expiring licenses.", body = Page<ExpiringLicense>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_expiring_licenses(
@@ -109,7 +95,7 @@ pub async fn list_expiring_licenses(
     let page = list_page(&state, msp_id, query, "/api/v1/licenses/expiring").await?;
     let items = page.items.into_iter().filter_map(|c| expiring(c, today)).collect();
     let mut response = page.response;
-    Ok(response.json(ExpiringLicensePage { items, next_cursor: page.next_cursor }))
+    Ok(response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 pub(crate) fn expiring(customer: CustomerRecord, today: NaiveDate) -> Option<ExpiringLicense> {

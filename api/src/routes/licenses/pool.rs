@@ -3,9 +3,6 @@
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity, UnsupportedMediaType,
-};
 use crate::json::ValidJson;
 use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
@@ -89,9 +86,6 @@ pub struct UpdateSeatPool {
     security(("bearer_auth" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The pool.", body = SeatPoolSummary),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_seat_pool(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -111,13 +105,6 @@ pub async fn get_seat_pool(state: web::Data<AppState>, caller: Caller) -> Result
     request_body(content = UpdateSeatPool, example = json!({"warning_threshold_percent": 85})),
     responses(
         (status = 200, description = "The pool.", body = SeatPoolSummary),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_seat_pool(

@@ -2,12 +2,9 @@
 
 use crate::auth::{Caller, audit_state};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Forbidden, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity, UnsupportedMediaType,
-};
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, cut_page};
+use crate::pagination::{Page, PageParams, cut_page};
 use crate::routes::maa::usage::*;
 use crate::state::{AppState, now};
 use actix_web::http::header;
@@ -101,15 +98,6 @@ impl From<OrderRecord> for AllowanceOrder {
     }
 }
 
-/// One page of orders.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AllowanceOrderPage {
-    /// Newest first.
-    pub items: Vec<AllowanceOrder>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// A new order.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -165,8 +153,6 @@ pub struct AllowanceHistory {
     security(("bearer_auth" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Every SKU, smallest first.", body = SkuList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     )
 )]
 pub async fn list_skus(caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -183,10 +169,6 @@ pub async fn list_skus(caller: Caller) -> Result<HttpResponse, ApiError> {
     params(MonthsParams),
     responses(
         (status = 200, description = "Oldest month first.", body = AllowanceHistory),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_maa_allowance(
@@ -232,13 +214,6 @@ pub async fn get_maa_allowance(
     responses(
         (status = 201, description = "Ordered.", body = AllowanceOrder,
             headers(("Location" = String, description = "URL of the order list."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_allowance_order(
@@ -299,12 +274,8 @@ pub async fn create_allowance_order(
     security(("bearer_auth" = []), ("api_key" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of orders.", body = AllowanceOrderPage,
+        (status = 200, description = "A page of orders.", body = Page<AllowanceOrder>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_allowance_orders(
@@ -319,5 +290,5 @@ pub async fn list_allowance_orders(
             .await?;
     let mut page = cut_page("/api/v1/maa/orders", size, rows, |order| &order.id);
     let items = page.items.into_iter().map(AllowanceOrder::from).collect();
-    Ok(page.response.json(AllowanceOrderPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }

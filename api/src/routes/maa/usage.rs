@@ -2,7 +2,7 @@
 
 use crate::auth::Caller;
 use crate::db;
-use crate::error::responses::{BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
+use crate::error::responses::NotFound;
 use crate::error::{ApiError, InvalidField};
 use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
@@ -203,9 +203,6 @@ pub(crate) fn msp_usage(
     security(("bearer_auth" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "The current month.", body = MaaSummary),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_maa_summary(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -239,11 +236,7 @@ pub async fn get_maa_summary(state: web::Data<AppState>, caller: Caller) -> Resu
     params(HistoryParams),
     responses(
         (status = 200, description = "Oldest month first.", body = MaaHistory),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_maa_history(
@@ -295,10 +288,6 @@ pub async fn get_maa_history(
     responses(
         (status = 200, description = "A page of the table.", body = CustomerMaaPage,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_customer_maa(

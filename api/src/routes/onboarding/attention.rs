@@ -2,9 +2,8 @@
 
 use crate::auth::Caller;
 use crate::db;
-use crate::error::responses::{BadRequest, Forbidden, ServiceUnavailable, Unauthorized};
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{cut_page_with, decode_cursor, link_query, page_size};
+use crate::pagination::{Page, cut_page_with, decode_cursor, link_query, page_size};
 use crate::resources::onboarding::step_schema;
 use crate::routes::onboarding::readiness::*;
 use crate::services::onboarding::*;
@@ -53,15 +52,6 @@ pub struct SetupIncomplete {
     pub open_steps: Vec<StepState>,
 }
 
-/// A page of the attention list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SetupIncompletePage {
-    /// The customers, longest in onboarding first.
-    pub items: Vec<SetupIncomplete>,
-    /// Cursor of the next page; `null` on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// The dashboard's attention list: customers in `onboarding` for more than
 /// `older_than_days` days, longest first, with the steps still open.
 ///
@@ -73,12 +63,8 @@ pub struct SetupIncompletePage {
     security(("bearer_auth" = []), ("api_key" = [])),
     params(SetupIncompleteParams),
     responses(
-        (status = 200, description = "A page of customers.", body = SetupIncompletePage,
+        (status = 200, description = "A page of customers.", body = Page<SetupIncomplete>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_setup_incomplete(
@@ -132,5 +118,5 @@ pub async fn list_setup_incomplete(
         crate::pagination::encode_cursor(&r.customer_id)
     });
     let mut response = page.response;
-    Ok(response.json(SetupIncompletePage { items: page.items, next_cursor: page.next_cursor }))
+    Ok(response.json(Page { items: page.items, next_cursor: page.next_cursor }))
 }

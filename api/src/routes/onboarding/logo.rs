@@ -5,9 +5,7 @@ use crate::auth::Caller;
 use crate::auth::refresh_tokens::sha256_hex;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-};
+use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::onboarding::*;
@@ -67,13 +65,9 @@ pub struct LogoUploaded {
     request_body(content = Vec<u8>, content_type = "image/png", description = "The PNG or SVG file."),
     responses(
         (status = 200, description = "Stored.", body = LogoUploaded),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn put_logo(
@@ -142,10 +136,6 @@ pub async fn put_logo(
             (String = "image/svg+xml"),
         ), headers(("ETag" = String, description = "Hash of the content."))),
         (status = 304, description = "Not modified."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_logo(

@@ -3,7 +3,7 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized};
+use crate::error::responses::Conflict;
 use crate::pagination::path_id;
 use crate::resources::customers::Customer;
 use crate::resources::onboarding::{Finding, step_schema};
@@ -70,10 +70,6 @@ pub struct WentLive {
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The readiness.", body = Readiness),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_readiness(
@@ -116,11 +112,7 @@ pub async fn get_readiness(
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "Live.", body = WentLive),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn go_live(

@@ -3,10 +3,7 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
@@ -201,10 +198,6 @@ pub(crate) fn gateway_schema() -> ObjectBuilder {
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The onboarding.", body = Onboarding),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_onboarding(
@@ -248,15 +241,7 @@ pub async fn get_onboarding(
     request_body(content = StepInput, example = json!({"method": "okta"})),
     responses(
         (status = 200, description = "Saved; the whole onboarding as it now is.", body = Onboarding),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn save_step(

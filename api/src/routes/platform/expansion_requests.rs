@@ -3,13 +3,10 @@
 
 use crate::auth::Caller;
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
-use crate::pagination::{PageParams, link_query, path_id};
+use crate::pagination::{Page, PageParams, link_query, path_id};
 use crate::resources::seat_expansion::*;
 use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
@@ -45,12 +42,8 @@ pub struct OperatorExpansionParams {
     security(("bearer_auth" = [])),
     params(OperatorExpansionParams),
     responses(
-        (status = 200, description = "A page of requests.", body = SeatExpansionRequestPage,
+        (status = 200, description = "A page of requests.", body = Page<SeatExpansionRequest>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_all_seat_expansion_requests(
@@ -79,7 +72,7 @@ pub async fn list_all_seat_expansion_requests(
             crate::pagination::encode_cursor(&r.id)
         });
     let items = page.items.into_iter().map(SeatExpansionRequest::from).collect();
-    Ok(page.response.json(SeatExpansionRequestPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// An operator's decision.
@@ -106,15 +99,7 @@ pub struct DecideSeatExpansion {
     request_body(content = DecideSeatExpansion, example = json!({"note": "Approved for the Q1 rollout"})),
     responses(
         (status = 200, description = "The decided request.", body = SeatExpansionRequest),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn approve_seat_expansion_request(
@@ -139,15 +124,7 @@ pub async fn approve_seat_expansion_request(
     request_body(content = DecideSeatExpansion, example = json!({"note": "Please buy a larger plan"})),
     responses(
         (status = 200, description = "The decided request.", body = SeatExpansionRequest),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn reject_seat_expansion_request(

@@ -2,14 +2,11 @@
 
 use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
-use crate::error::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::mail;
-use crate::pagination::{PageParams, cut_page, path_id};
+use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::problems::ProblemCode;
 use crate::services::admins::email_taken;
 use crate::services::admins::invite;
@@ -117,15 +114,6 @@ impl From<MspRecord> for Msp {
     }
 }
 
-/// One page of MSPs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MspPage {
-    /// MSPs in creation order.
-    pub items: Vec<Msp>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// A new MSP and its first owner, who is invited by e-mail.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -161,12 +149,8 @@ pub struct UpdateMsp {
     security(("bearer_auth" = [])),
     params(PageParams),
     responses(
-        (status = 200, description = "A page of MSPs.", body = MspPage,
+        (status = 200, description = "A page of MSPs.", body = Page<Msp>,
             headers(("Link" = String, description = "RFC 8288 link to the next page, when there is one."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn list_msps(
@@ -181,7 +165,7 @@ pub async fn list_msps(
             .await?;
     let mut page = cut_page(COLLECTION_PATH, size, rows, |r| &r.id);
     let items = page.items.into_iter().map(Msp::from).collect();
-    Ok(page.response.json(MspPage { items, next_cursor: page.next_cursor }))
+    Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
 /// Creates an MSP with its limits and invites its first owner by e-mail.
@@ -197,14 +181,7 @@ pub async fn list_msps(
     responses(
         (status = 201, description = "Created; the owner got an invitation e-mail.", body = Msp,
             headers(("Location" = String, description = "URL of the new MSP."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_msp(
@@ -262,10 +239,6 @@ pub(crate) fn msp_exists() -> ApiError {
     params(("msp_id" = uuid::Uuid, Path, description = "MSP id.")),
     responses(
         (status = 200, description = "The MSP.", body = Msp),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_msp(
@@ -290,15 +263,7 @@ pub async fn get_msp(
     request_body = UpdateMsp,
     responses(
         (status = 200, description = "The changed MSP.", body = Msp),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn update_msp(

@@ -1,10 +1,7 @@
 //! Signing in as a platform operator.
 
 use crate::error::ApiError;
-use crate::error::responses::{
-    BadRequest, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
-    UnsupportedMediaType,
-};
+use crate::error::responses::{TooManyRequests, Unauthorized};
 use crate::json::ValidJson;
 use crate::resources::sign_in::LoginRequest;
 use crate::services::sign_in::SignInCandidate;
@@ -38,13 +35,8 @@ pub struct OperatorToken {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = OperatorToken),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = UnprocessableEntity),
         (status = 429, response = TooManyRequests),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn operator_login(

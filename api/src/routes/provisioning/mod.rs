@@ -6,7 +6,6 @@
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
-use crate::error::responses::{Forbidden, NotFound, ServiceUnavailable, Unauthorized};
 use crate::pagination::path_id;
 use crate::resources::provisioning::*;
 use crate::scim::wire::base_url;
@@ -124,10 +123,6 @@ pub(crate) fn provisioning(
     responses(
         (status = 201, description = "The new token, shown once.", body = ScimToken,
             headers(("Location" = String, description = "The customer's provisioning status."))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn create_scim_token(
@@ -171,10 +166,6 @@ pub async fn create_scim_token(
     params(("customer_id" = uuid::Uuid, Path, description = "Customer id.")),
     responses(
         (status = 200, description = "The status.", body = Provisioning),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 503, response = ServiceUnavailable),
     )
 )]
 pub async fn get_provisioning(

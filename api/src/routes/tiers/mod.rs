@@ -2,7 +2,6 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::error::responses::{Forbidden, Unauthorized};
 use actix_web::HttpResponse;
 use domain::access::Action;
 use domain::tiers::{Feature, Tier};
@@ -52,8 +51,6 @@ pub struct TierList {
     security(("bearer_auth" = []), ("api_key" = [])),
     responses(
         (status = 200, description = "Every tier, smallest first.", body = TierList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
     )
 )]
 pub async fn list_tiers(caller: Caller) -> Result<HttpResponse, ApiError> {
