@@ -2,6 +2,7 @@
 
 use domain::access::ExtraPermissions;
 use domain::admins::{AdminRole, NewPassword, PasswordError};
+use domain::audit::AuditAction;
 use domain::email::{EmailAddress, EmailError};
 use domain::msps::{MspLimits, MspName, NameError};
 use persistence::admins::{AdminRecord, NewAdmin};
@@ -119,7 +120,7 @@ pub fn bootstrap(
             other => other.into(),
         })?;
         let after = serde_json::json!({ "name": msp.name, "owner_email": owner.email });
-        persistence::audit::insert(tx, &system_event(&msp.id, "msp.created", "msp", &msp.id, &after, now))?;
+        persistence::audit::insert(tx, &system_event(&msp.id, AuditAction::MspCreated, &msp.id, &after, now))?;
         Ok((msp, owner))
     })?;
     Ok(Bootstrapped { msp, owner, generated_password: generated.then(|| password.expose().to_owned()) })
@@ -128,8 +129,7 @@ pub fn bootstrap(
 /// An audit event of the command line (actor type `system`).
 fn system_event(
     msp_id: &str,
-    action: &str,
-    target_type: &str,
+    action: AuditAction,
     target_id: &str,
     after: &serde_json::Value,
     at: chrono::DateTime<chrono::Utc>,
@@ -142,8 +142,8 @@ fn system_event(
         actor_id: "msp-portal-cli".to_owned(),
         actor_label: "msp-portal bootstrap".to_owned(),
         impersonated_customer_id: None,
-        action: action.to_owned(),
-        target_type: target_type.to_owned(),
+        action: action.as_str().to_owned(),
+        target_type: action.target_type().to_owned(),
         target_id: target_id.to_owned(),
         before_state: None,
         after_state: Some(after.to_string()),

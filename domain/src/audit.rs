@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::spelling::spelled_enum;
+
 /// The kind of caller behind a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorType {
@@ -69,5 +71,129 @@ mod tests {
             assert_eq!(actor.as_str().parse::<ActorType>(), Ok(actor));
         }
         assert!("root".parse::<ActorType>().is_err());
+    }
+}
+
+spelled_enum! {
+    /// What an audit event records was done. The spelling is the event's
+    /// `action` in the API and in storage (`customer.created`…).
+    pub enum AuditAction {
+        /// `customer.created`.
+        CustomerCreated => "customer.created",
+        /// `customer.updated`.
+        CustomerUpdated => "customer.updated",
+        /// `customer.deleted`.
+        CustomerDeleted => "customer.deleted",
+        /// `customer.logo_uploaded`.
+        CustomerLogoUploaded => "customer.logo_uploaded",
+        /// `customer_session.started`.
+        CustomerSessionStarted => "customer_session.started",
+        /// `onboarding.step_saved`.
+        OnboardingStepSaved => "onboarding.step_saved",
+        /// `onboarding.delivery_test`.
+        OnboardingDeliveryTest => "onboarding.delivery_test",
+        /// `scim_token.created`.
+        ScimTokenCreated => "scim_token.created",
+        /// `scim_token.rotated`.
+        ScimTokenRotated => "scim_token.rotated",
+        /// `account.created`.
+        AccountCreated => "account.created",
+        /// `account.updated`.
+        AccountUpdated => "account.updated",
+        /// `account.activated`.
+        AccountActivated => "account.activated",
+        /// `account.deactivated`.
+        AccountDeactivated => "account.deactivated",
+        /// `account.deleted`.
+        AccountDeleted => "account.deleted",
+        /// `account.imported`.
+        AccountImported => "account.imported",
+        /// `account_group.created`.
+        AccountGroupCreated => "account_group.created",
+        /// `account_group.updated`.
+        AccountGroupUpdated => "account_group.updated",
+        /// `account_group.deleted`.
+        AccountGroupDeleted => "account_group.deleted",
+        /// `customer_group.created`.
+        CustomerGroupCreated => "customer_group.created",
+        /// `customer_group.updated`.
+        CustomerGroupUpdated => "customer_group.updated",
+        /// `customer_group.deleted`.
+        CustomerGroupDeleted => "customer_group.deleted",
+        /// `customer_group.member_added`.
+        CustomerGroupMemberAdded => "customer_group.member_added",
+        /// `customer_group.member_removed`.
+        CustomerGroupMemberRemoved => "customer_group.member_removed",
+        /// `admin.created`.
+        AdminCreated => "admin.created",
+        /// `admin.updated`.
+        AdminUpdated => "admin.updated",
+        /// `admin.deleted`.
+        AdminDeleted => "admin.deleted",
+        /// `admin.password_set`.
+        AdminPasswordSet => "admin.password_set",
+        /// `api_key.created`.
+        ApiKeyCreated => "api_key.created",
+        /// `api_key.revoked`.
+        ApiKeyRevoked => "api_key.revoked",
+        /// `maa_order.created`.
+        MaaOrderCreated => "maa_order.created",
+        /// `msp.created`.
+        MspCreated => "msp.created",
+        /// `msp.limits_changed`.
+        MspLimitsChanged => "msp.limits_changed",
+        /// `seat_pool.updated`.
+        SeatPoolUpdated => "seat_pool.updated",
+        /// `seat_expansion.requested`.
+        SeatExpansionRequested => "seat_expansion.requested",
+        /// `seat_expansion.approved`.
+        SeatExpansionApproved => "seat_expansion.approved",
+        /// `seat_expansion.rejected`.
+        SeatExpansionRejected => "seat_expansion.rejected",
+    }
+}
+
+impl AuditAction {
+    /// The action of an account's status change to `to`.
+    pub fn account_status_changed(to: crate::maa::AccountStatus) -> Self {
+        match to {
+            crate::maa::AccountStatus::Active => Self::AccountActivated,
+            crate::maa::AccountStatus::Inactive => Self::AccountDeactivated,
+        }
+    }
+
+    /// The kind of thing the action changes: the event's `target_type`.
+    pub fn target_type(self) -> &'static str {
+        match self {
+            Self::CustomerCreated
+            | Self::CustomerUpdated
+            | Self::CustomerDeleted
+            | Self::CustomerLogoUploaded
+            | Self::CustomerSessionStarted
+            | Self::OnboardingStepSaved
+            | Self::OnboardingDeliveryTest
+            | Self::ScimTokenCreated
+            | Self::ScimTokenRotated
+            | Self::AccountImported => "customer",
+            Self::AccountCreated
+            | Self::AccountUpdated
+            | Self::AccountActivated
+            | Self::AccountDeactivated
+            | Self::AccountDeleted => "account",
+            Self::AccountGroupCreated | Self::AccountGroupUpdated | Self::AccountGroupDeleted => "account_group",
+            Self::CustomerGroupCreated
+            | Self::CustomerGroupUpdated
+            | Self::CustomerGroupDeleted
+            | Self::CustomerGroupMemberAdded
+            | Self::CustomerGroupMemberRemoved => "customer_group",
+            Self::AdminCreated | Self::AdminUpdated | Self::AdminDeleted | Self::AdminPasswordSet => "admin",
+            Self::ApiKeyCreated | Self::ApiKeyRevoked => "api_key",
+            Self::MaaOrderCreated => "maa_order",
+            Self::MspCreated | Self::MspLimitsChanged => "msp",
+            Self::SeatPoolUpdated => "seat_pool",
+            Self::SeatExpansionRequested | Self::SeatExpansionApproved | Self::SeatExpansionRejected => {
+                "seat_expansion_request"
+            }
+        }
     }
 }

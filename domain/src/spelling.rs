@@ -38,6 +38,22 @@ macro_rules! spelled_enum {
             }
         }
 
+        /// Storage reads a spelling back (diesel's `deserialize_as`).
+        impl TryFrom<String> for $name {
+            type Error = $crate::spelling::UnknownSpelling;
+
+            fn try_from(raw: String) -> Result<Self, Self::Error> {
+                raw.parse()
+            }
+        }
+
+        /// Storage writes the spelling (diesel's `serialize_as`).
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.as_str().to_owned()
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = $crate::spelling::UnknownSpelling;
 

@@ -10,6 +10,8 @@ use domain::customers::{
     CustomerChanges, CustomerDomains, CustomerOrder, CustomerSortKey, CustomerStatus, NewCustomer,
 };
 
+use domain::tiers::Tier;
+
 use crate::error::Retryable;
 use crate::schema::{customer_domains, customer_group_members, customers};
 use crate::{DbConnection, StoreError};
@@ -40,7 +42,7 @@ pub struct CustomerRecord {
     /// Where it is.
     pub location: Option<String>,
     /// Product tier.
-    pub tier: String,
+    pub tier: Tier,
     /// Seats drawn from the MSP's pool.
     pub seats: i64,
     /// Most monthly active accounts.
@@ -48,7 +50,7 @@ pub struct CustomerRecord {
     /// When the license ends.
     pub license_expires_on: Option<NaiveDate>,
     /// Lifecycle status.
-    pub status: String,
+    pub status: CustomerStatus,
     /// Bumped by every change: the ETag.
     pub version: i64,
     /// When the seats last changed.
@@ -63,7 +65,7 @@ pub struct CustomerRecord {
     pub went_live_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
 struct CustomerRow {
     id: String,
@@ -77,11 +79,13 @@ struct CustomerRow {
     language: String,
     sector: Option<String>,
     location: Option<String>,
-    tier: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    tier: Tier,
     seats: i64,
     max_mau: i64,
     license_expires_on: Option<NaiveDate>,
-    status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    status: CustomerStatus,
     version: i64,
     sort_name: String,
     seats_changed_at: Option<NaiveDateTime>,
@@ -185,11 +189,11 @@ pub fn insert(
         language: new.language.as_str().to_owned(),
         sector: new.sector.as_ref().map(|s| s.as_str().to_owned()),
         location: new.location.as_ref().map(|l| l.as_str().to_owned()),
-        tier: new.tier.as_str().to_owned(),
+        tier: new.tier,
         seats: new.seats.get(),
         max_mau: new.max_mau.get(),
         license_expires_on: new.license_expires_on,
-        status: domain::customers::CustomerStatus::Onboarding.as_str().to_owned(),
+        status: CustomerStatus::Onboarding,
         version: 1,
         sort_name: new.name.sort_key(),
         seats_changed_at: Some(now.naive_utc()),
@@ -197,7 +201,7 @@ pub fn insert(
         went_live_at: None,
     };
     ensure_domains_free(conn, msp_id, &row.id, &new.domains)?;
-    diesel::insert_into(customers::table).values(&row).execute(conn)?;
+    diesel::insert_into(customers::table).values(row.clone()).execute(conn)?;
     let domains = insert_domains(conn, msp_id, &row.id, &new.domains)?;
     Ok(row.into_record(domains))
 }

@@ -20,7 +20,8 @@ pub struct ExpansionRecord {
     /// Why, in the MSP's words.
     pub reason: String,
     /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ExpansionStatus,
     /// Who asked (the audit log's actor label).
     pub requested_by: String,
     /// When.
@@ -47,14 +48,14 @@ pub fn insert(
         msp_id: msp_id.to_owned(),
         seats,
         reason: reason.to_owned(),
-        status: ExpansionStatus::Pending.as_str().to_owned(),
+        status: ExpansionStatus::Pending,
         requested_by: requested_by.to_owned(),
         requested_at: now.naive_utc(),
         decided_by: None,
         decided_at: None,
         decision_note: None,
     };
-    diesel::insert_into(requests::table).values(&record).execute(conn)?;
+    diesel::insert_into(requests::table).values(record.clone()).execute(conn)?;
     Ok(record)
 }
 

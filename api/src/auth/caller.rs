@@ -27,6 +27,7 @@ use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::request_id::RequestId;
 use crate::state::{AppState, now};
+use domain::audit::AuditAction;
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -119,35 +120,12 @@ impl Caller {
 
     /// Writes the audit event of this caller's change, in the transaction
     /// `tx` of the change itself.
-    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         tx: &mut persistence::DbConnection,
-        msp_id: &str,
-        action: &str,
-        target_type: &str,
-        target_id: &str,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-        at: DateTime<Utc>,
+        event: AuditEvent<'_>,
     ) -> Result<(), persistence::StoreError> {
-        let event = self.audit_event(msp_id, action, target_type, target_id, before, after, at);
-        persistence::audit::insert(tx, &event)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn audit_event(
-        &self,
-        msp_id: &str,
-        action: &str,
-        target_type: &str,
-        target_id: &str,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-        at: DateTime<Utc>,
-    ) -> AuditEventRecord {
-        let event = AuditEvent { msp_id, action, target_type, target_id, before, after, at };
-        event.by(&self.actor, self.request_id.as_deref(), self.client_addr.as_deref())
+        persistence::audit::insert(tx, &event.by(&self.actor, self.request_id.as_deref(), self.client_addr.as_deref()))
     }
 }
 
@@ -156,10 +134,8 @@ impl Caller {
 pub struct AuditEvent<'a> {
     /// The MSP.
     pub msp_id: &'a str,
-    /// What was done (`account.created`…).
-    pub action: &'a str,
-    /// The kind of thing changed.
-    pub target_type: &'a str,
+    /// What was done; it also names the kind of thing changed.
+    pub action: AuditAction,
     /// Its id.
     pub target_id: &'a str,
     /// Its state before.
@@ -181,8 +157,8 @@ impl AuditEvent<'_> {
             actor_id: actor.id.clone(),
             actor_label: actor.label.clone(),
             impersonated_customer_id: actor.impersonated_customer_id.clone(),
-            action: self.action.to_owned(),
-            target_type: self.target_type.to_owned(),
+            action: self.action.as_str().to_owned(),
+            target_type: self.action.target_type().to_owned(),
             target_id: self.target_id.to_owned(),
             before_state: self.before.map(serde_json::Value::to_string),
             after_state: self.after.map(serde_json::Value::to_string),

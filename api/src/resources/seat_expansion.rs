@@ -43,7 +43,7 @@ impl From<ExpansionRecord> for SeatExpansionRequest {
             msp_id: record.msp_id,
             seats: record.seats,
             reason: record.reason,
-            status: record.status,
+            status: record.status.as_str().to_owned(),
             requested_by: record.requested_by,
             requested_at: record.requested_at.and_utc(),
             decided_by: record.decided_by,

@@ -20,6 +20,7 @@ use super::lists::Projection;
 use super::wire::{self, IfMatch, QueryParams};
 use crate::auth::AuditEvent;
 use crate::state::{AppState, now};
+use domain::audit::AuditAction;
 
 /// A stored group as a SCIM group, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, group: &GroupRecord, members: &[&str]) -> (Map<String, Value>, String) {
@@ -91,8 +92,7 @@ fn save(
         tx,
         AuditEvent {
             msp_id: &client.msp_id,
-            action: if before.is_some() { "account_group.updated" } else { "account_group.created" },
-            target_type: "account_group",
+            action: if before.is_some() { AuditAction::AccountGroupUpdated } else { AuditAction::AccountGroupCreated },
             target_id: &group.id,
             before: before_state.as_ref(),
             after: Some(&after_state),
@@ -216,8 +216,7 @@ pub async fn delete_group(
                 tx,
                 AuditEvent {
                     msp_id: &client.msp_id,
-                    action: "account_group.deleted",
-                    target_type: "account_group",
+                    action: AuditAction::AccountGroupDeleted,
                     target_id: &group.id,
                     before: Some(&before),
                     after: None,

@@ -25,6 +25,7 @@ use crate::auth::{AuditEvent, audit_state};
 use crate::resources::accounts::Account;
 use crate::services::accounts::{email_taken, refused};
 use crate::state::{AppState, now};
+use domain::audit::AuditAction;
 
 /// A stored account as a user, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, record: &AccountRecord) -> (Map<String, Value>, String) {
@@ -55,7 +56,7 @@ fn domains(conn: &mut DbConnection, client: &ScimClient) -> Result<Vec<String>, 
 fn audit(
     tx: &mut DbConnection,
     client: &ScimClient,
-    action: &str,
+    action: AuditAction,
     before: Option<&AccountRecord>,
     after: Option<&AccountRecord>,
     at: NaiveDateTime,
@@ -68,7 +69,6 @@ fn audit(
         AuditEvent {
             msp_id: &client.msp_id,
             action,
-            target_type: "account",
             target_id: target,
             before: before_state.as_ref(),
             after: after_state.as_ref(),
@@ -100,7 +100,7 @@ fn created(
     record.scim_attributes = wanted.kept_as_sent;
     accounts::insert_all(tx, std::slice::from_ref(&record), SCIM_LABEL).map_err(email_taken)?;
     batch.finish(tx)?;
-    audit(tx, client, "account.created", None, Some(&record), at)?;
+    audit(tx, client, AuditAction::AccountCreated, None, Some(&record), at)?;
     scim_connections::count(tx, &client.customer_id, AccountCounts { created: 1, ..Default::default() })?;
     Ok(record)
 }
@@ -139,7 +139,7 @@ fn changed(
     if profile_changed {
         edited.updated_at = at.max(current.updated_at);
         accounts::write_profile(tx, &edited, edited.updated_at).map_err(email_taken)?;
-        audit(tx, client, "account.updated", Some(&current), Some(&edited), at)?;
+        audit(tx, client, AuditAction::AccountUpdated, Some(&current), Some(&edited), at)?;
     }
     let from = current.account_status();
     let after = if wanted.status == from {
@@ -150,10 +150,7 @@ fn changed(
         let mut batch = StatusBatch::new(&client.msp_id, organization, SCIM_LABEL);
         let after = batch.change(tx, &edited, wanted.status, at)?;
         batch.finish(tx)?;
-        let action = match wanted.status {
-            AccountStatus::Active => "account.activated",
-            AccountStatus::Inactive => "account.deactivated",
-        };
+        let action = AuditAction::account_status_changed(wanted.status);
         audit(tx, client, action, Some(&edited), Some(&after), at)?;
         after
     };
@@ -294,7 +291,7 @@ pub async fn delete_user(
             let after = batch.change(tx, &current, AccountStatus::Inactive, at)?;
             batch.finish(tx)?;
             accounts::mark_deleted(tx, &after.id, at)?;
-            audit(tx, &client, "account.deleted", Some(&current), None, at)?;
+            audit(tx, &client, AuditAction::AccountDeleted, Some(&current), None, at)?;
             scim_connections::count(tx, &client.customer_id, AccountCounts { deleted: 1, ..Default::default() })
                 .map_err(ScimError::from)
         })

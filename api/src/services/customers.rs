@@ -1,12 +1,14 @@
 //! Use cases of customers: changing one (lifecycle, readiness of going live,
 //! seats drawn from the pool), in the caller's transaction.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::customers::*;
 use crate::versions::stale;
 use chrono::{DateTime, Utc};
+use domain::audit::AuditAction;
 use domain::customers::{CustomerChanges, CustomerStatus};
 use domain::seats::{SeatChange, SeatCount};
 use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
@@ -65,7 +67,7 @@ pub(crate) fn change_customer(
     };
     let before = Customer::from(current.clone());
     check_status_change(&current, changes)?;
-    if changes.status == Some(CustomerStatus::Live) && current.status != CustomerStatus::Live.as_str() {
+    if changes.status == Some(CustomerStatus::Live) && current.status != CustomerStatus::Live {
         crate::services::onboarding::ensure_ready(tx, &current)?;
     }
     let seat_change = changes.seats.map(|to| check_seat_change(tx, msp_id, &current, to)).transpose()?;
@@ -73,13 +75,14 @@ pub(crate) fn change_customer(
         Customer::from(customers::apply(tx, msp_id, &current, changes, &caller.actor.label, at).map_err(write_error)?);
     caller.record(
         tx,
-        msp_id,
-        "customer.updated",
-        "customer",
-        id,
-        Some(&audit_state(&before)),
-        Some(&audit_state(&after)),
-        at,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::CustomerUpdated,
+            target_id: id,
+            before: Some(&audit_state(&before)),
+            after: Some(&audit_state(&after)),
+            at,
+        },
     )?;
     // Last, so that the MSP's row stays locked only until commit.
     if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
@@ -90,7 +93,7 @@ pub(crate) fn change_customer(
 
 pub(crate) fn check_status_change(current: &CustomerRecord, changes: &CustomerChanges) -> Result<(), ApiError> {
     let Some(to) = changes.status else { return Ok(()) };
-    let from: CustomerStatus = current.status.parse().map_err(ApiError::internal)?;
+    let from = current.status;
     from.change_to(to).map(|_| ()).map_err(|refusal| ApiError::Conflict {
         code: ProblemCode::InvalidStatusTransition,
         detail: format!("{refusal}."),

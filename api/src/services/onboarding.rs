@@ -149,7 +149,7 @@ pub(crate) fn evaluate(snapshot: &Snapshot, base_url: &str) -> Vec<Evaluated> {
     let (mut values, problems, saved) = customer_step(
         snapshot,
         Step::ProductAndLicenses,
-        json!({ "tier": c.tier, "seats": c.seats }).as_object().cloned().unwrap_or_default(),
+        json!({ "tier": c.tier.as_str(), "seats": c.seats }).as_object().cloned().unwrap_or_default(),
         rules::product_problems(c.seats),
     );
     let wanted = values.get("seats").and_then(Value::as_i64).unwrap_or(c.seats);
@@ -295,14 +295,14 @@ pub(crate) fn assess(snapshot: &Snapshot, base_url: &str) -> (Vec<Evaluated>, ru
     let mut steps = evaluate(snapshot, base_url);
     let readiness = readiness_of(snapshot, &steps);
     let c = &snapshot.customer;
-    let went_live = c.went_live_at.is_some() || c.status == CustomerStatus::Live.as_str();
+    let went_live = c.went_live_at.is_some() || c.status == CustomerStatus::Live;
     let problems: Vec<Problem> = readiness.blockers.iter().map(|b| Problem::new(b.code, b.message.clone())).collect();
     let status = rules::review_status(went_live);
     steps.push(Evaluated {
         step: Step::Review,
         status,
         values: json!({
-            "status": c.status, "went_live_at": c.went_live_at, "ready": readiness.is_ready(),
+            "status": c.status.as_str(), "went_live_at": c.went_live_at, "ready": readiness.is_ready(),
             "blockers": readiness.blockers.len(), "warnings": readiness.warnings.len(),
         }),
         problems,
@@ -326,7 +326,7 @@ pub(crate) fn find_customer(conn: &mut DbConnection, msp_id: &str, id: &str) -> 
 }
 
 pub(crate) fn editable(customer: &CustomerRecord) -> Result<(), ApiError> {
-    let status: CustomerStatus = customer.status.parse().map_err(ApiError::internal)?;
+    let status = customer.status;
     rules::may_change(status).map_err(|closed| ApiError::Conflict {
         code: ProblemCode::CustomerArchived,
         detail: format!("{}.", capitalised(&closed.to_string())),

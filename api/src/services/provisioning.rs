@@ -1,10 +1,12 @@
 //! Issuing a customer's SCIM token: made or rotated, stored hashed, audited.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::auth::refresh_tokens::{random_token, storage_hash};
 use crate::error::ApiError;
 use crate::scim::client::TOKEN_MARKER;
 use chrono::{DateTime, Utc};
+use domain::audit::AuditAction;
 use persistence::scim_connections::{self, ScimConnectionRecord};
 
 /// Characters of a token kept to tell tokens apart.
@@ -41,7 +43,17 @@ pub(crate) fn issue_token(
     scim_connections::put_token(tx, &record)?;
     let before_state = before.map(|b| serde_json::json!({ "token_prefix": b.token_prefix }));
     let after_state = serde_json::json!({ "token_prefix": record.token_prefix });
-    let action = if before_state.is_some() { "scim_token.rotated" } else { "scim_token.created" };
-    caller.record(tx, msp_id, action, "customer", customer_id, before_state.as_ref(), Some(&after_state), at)?;
+    let action = if before_state.is_some() { AuditAction::ScimTokenRotated } else { AuditAction::ScimTokenCreated };
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action,
+            target_id: customer_id,
+            before: before_state.as_ref(),
+            after: Some(&after_state),
+            at,
+        },
+    )?;
     Ok((token, prefix))
 }

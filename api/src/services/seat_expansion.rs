@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 use persistence::DbConnection;
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::seat_expansion::SeatExpansionRequest;
+use domain::audit::AuditAction;
 use domain::seat_expansion::{Decision, ExpansionStatus};
 use persistence::seat_expansion::{self};
 use persistence::seat_pool::{self};
@@ -23,7 +25,11 @@ pub(crate) fn decide(
     at: DateTime<Utc>,
 ) -> Result<SeatExpansionRequest, ApiError> {
     let current = seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?;
-    let status: ExpansionStatus = current.status.parse().map_err(ApiError::internal)?;
+    let status = current.status;
+    let decided = match decision {
+        ExpansionStatus::Approved => AuditAction::SeatExpansionApproved,
+        _ => AuditAction::SeatExpansionRejected,
+    };
     let before = SeatExpansionRequest::from(current.clone());
     match status.decide(decision) {
         Err(refusal) => {
@@ -43,13 +49,14 @@ pub(crate) fn decide(
     let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?);
     caller.record(
         tx,
-        &current.msp_id,
-        &format!("seat_expansion.{decision}"),
-        "seat_expansion_request",
-        id,
-        Some(&audit_state(&before)),
-        Some(&audit_state(&after)),
-        at,
+        AuditEvent {
+            msp_id: &current.msp_id,
+            action: decided,
+            target_id: id,
+            before: Some(&audit_state(&before)),
+            after: Some(&audit_state(&after)),
+            at,
+        },
     )?;
     Ok(after)
 }

@@ -2,6 +2,7 @@
 //! own and either applied whole or rejected with its reason; the file is
 //! applied in one transaction, and sending it again changes nothing.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::{PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType};
@@ -17,6 +18,7 @@ use domain::access::Action;
 use domain::accounts::{
     AccountEmail, AccountStatus, ActivationBudget, Department, DisplayName, ExternalId, NewAccount, ProfileChanges,
 };
+use domain::audit::AuditAction;
 use domain::maa::Month;
 use persistence::DbConnection;
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
@@ -333,7 +335,17 @@ pub async fn import_accounts(
                 "created": count("created"), "updated": count("updated"), "unchanged": count("unchanged"),
                 "rejected": count("rejected") + report.len(),
             });
-            caller.record(tx, &msp_id, "account.imported", "customer", &customer_id, None, Some(&summary), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AccountImported,
+                    target_id: &customer_id,
+                    before: None,
+                    after: Some(&summary),
+                    at,
+                },
+            )?;
             Ok::<_, ApiError>(applied)
         })?;
         report.extend(applied);

@@ -5,6 +5,7 @@
 pub mod import;
 pub mod status;
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::responses::Conflict;
@@ -21,6 +22,7 @@ use domain::access::Action;
 use domain::accounts::{
     AccountEmail, AccountProfile, AccountStatus, Department, DisplayName, ExternalId, NewAccount, ProfileChanges,
 };
+use domain::audit::AuditAction;
 use persistence::accounts::{self, AccountFilter, Organization, StatusBatch};
 use persistence::transactions::write_transaction;
 use serde::Deserialize;
@@ -259,13 +261,14 @@ pub async fn create_account(
             let created = Account::from(record);
             caller.record(
                 tx,
-                &msp_id,
-                "account.created",
-                "account",
-                &created.id,
-                None,
-                Some(&audit_state(&created)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AccountCreated,
+                    target_id: &created.id,
+                    before: None,
+                    after: Some(&audit_state(&created)),
+                    at,
+                },
             )?;
             Ok(created)
         })
@@ -355,13 +358,14 @@ pub async fn update_account(
             let (before, after) = (Account::from(current), Account::from(changed));
             caller.record(
                 tx,
-                &msp_id,
-                "account.updated",
-                "account",
-                &after.id,
-                Some(&audit_state(&before)),
-                Some(&audit_state(&after)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AccountUpdated,
+                    target_id: &after.id,
+                    before: Some(&audit_state(&before)),
+                    after: Some(&audit_state(&after)),
+                    at,
+                },
             )?;
             Ok(after)
         })
@@ -410,13 +414,14 @@ pub async fn delete_account(
             let before = Account::from(before);
             caller.record(
                 tx,
-                &msp_id,
-                "account.deleted",
-                "account",
-                &before.id,
-                Some(&audit_state(&before)),
-                None,
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AccountDeleted,
+                    target_id: &before.id,
+                    before: Some(&audit_state(&before)),
+                    after: None,
+                    at,
+                },
             )?;
             Ok(())
         })

@@ -1,5 +1,6 @@
 //! Activating and deactivating an account, and its status history.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
@@ -13,6 +14,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
 use domain::accounts::AccountStatus;
+use domain::audit::AuditAction;
 use persistence::accounts::{self, Organization, StatusChangeRecord};
 use persistence::transactions::write_transaction;
 use serde::Serialize;
@@ -52,19 +54,17 @@ pub(crate) async fn change_status(
                 set_status(tx, &msp_id, organization, &account_id, to, &caller.actor.label, at.naive_utc())?;
             let (before, after) = (Account::from(before), Account::from(after));
             if before.status != after.status {
-                let action = match to {
-                    AccountStatus::Active => "account.activated",
-                    AccountStatus::Inactive => "account.deactivated",
-                };
+                let action = AuditAction::account_status_changed(to);
                 caller.record(
                     tx,
-                    &msp_id,
-                    action,
-                    "account",
-                    &after.id,
-                    Some(&audit_state(&before)),
-                    Some(&audit_state(&after)),
-                    at,
+                    AuditEvent {
+                        msp_id: &msp_id,
+                        action,
+                        target_id: &after.id,
+                        before: Some(&audit_state(&before)),
+                        after: Some(&audit_state(&after)),
+                        at,
+                    },
                 )?;
             }
             Ok(after)

@@ -1,6 +1,7 @@
 //! Admins of the caller's MSP. Only owners create, change, disable or delete
 //! admins; every admin may list them. An MSP always keeps an active owner.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
@@ -17,6 +18,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermission, ExtraPermissions};
 use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL, OwnerExtrasError, extras_after};
+use domain::audit::AuditAction;
 use domain::email::EmailAddress;
 use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
 use persistence::transactions::write_transaction;
@@ -183,7 +185,17 @@ pub async fn create_admin(
             let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
             invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
             let admin = Admin::try_from(record)?;
-            caller.record(tx, &msp_id, "admin.created", "admin", &admin.id, None, Some(&audit_state(&admin)), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AdminCreated,
+                    target_id: &admin.id,
+                    before: None,
+                    after: Some(&audit_state(&admin)),
+                    at,
+                },
+            )?;
             Ok(admin)
         })
     })
@@ -271,13 +283,14 @@ pub async fn update_admin(
             let (before_json, after_json) = (audit_state(&Admin::try_from(current)?), Admin::try_from(record.clone())?);
             caller.record(
                 tx,
-                &msp_id,
-                "admin.updated",
-                "admin",
-                &id,
-                Some(&before_json),
-                Some(&audit_state(&after_json)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AdminUpdated,
+                    target_id: &id,
+                    before: Some(&before_json),
+                    after: Some(&audit_state(&after_json)),
+                    at,
+                },
             )?;
             Ok(after_json)
         })
@@ -316,7 +329,17 @@ pub async fn delete_admin(
             domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
             persistence::admins::delete(tx, &msp_id, &id)?;
             let before = audit_state(&Admin::try_from(current)?);
-            caller.record(tx, &msp_id, "admin.deleted", "admin", &id, Some(&before), None, at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::AdminDeleted,
+                    target_id: &id,
+                    before: Some(&before),
+                    after: None,
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

@@ -1,6 +1,7 @@
 //! API keys for integrations and scripts: created by an admin, shown once,
 //! stored hashed, listed by prefix, revocable.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, api_key_secrets, audit_state};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
@@ -12,6 +13,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Scope, Scopes};
 use domain::api_keys::{ApiKeyName, check_expiry};
+use domain::audit::AuditAction;
 use persistence::api_keys::ApiKeyRecord;
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
@@ -195,7 +197,17 @@ pub async fn create_api_key(
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
             persistence::api_keys::insert(tx, &record)?;
-            caller.record(tx, &msp_id, "api_key.created", "api_key", &record.id, None, Some(&audited), at)
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::ApiKeyCreated,
+                    target_id: &record.id,
+                    before: None,
+                    after: Some(&audited),
+                    at,
+                },
+            )
         })
         .map_err(ApiError::from)
     })
@@ -257,7 +269,17 @@ pub async fn revoke_api_key(
             if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
                 return Err(ApiError::NotFound);
             }
-            caller.record(tx, &msp_id, "api_key.revoked", "api_key", &id, Some(&audit_state(&before)), None, at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::ApiKeyRevoked,
+                    target_id: &id,
+                    before: Some(&audit_state(&before)),
+                    after: None,
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

@@ -1,6 +1,7 @@
 //! Setting a password from a one-time link (invitation or reset), and asking
 //! for a reset link.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, passwords, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
@@ -10,6 +11,7 @@ use crate::problems::ProblemCode;
 use crate::state::{AppState, now};
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::admins::{NewPassword, PASSWORD_RESET_TTL};
+use domain::audit::AuditAction;
 use domain::email::EmailAddress;
 use persistence::password_tokens::TokenPurpose;
 use persistence::transactions::write_transaction;
@@ -87,7 +89,17 @@ pub async fn set_password(
             persistence::password_tokens::void_for_admin(tx, msp_id, admin_id, at)?;
             persistence::sessions::revoke_all_for_admin(tx, msp_id, admin_id, at)?;
             let detail = serde_json::json!({ "via": redeemed.purpose });
-            caller.record(tx, msp_id, "admin.password_set", "admin", admin_id, None, Some(&detail), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id,
+                    action: AuditAction::AdminPasswordSet,
+                    target_id: admin_id,
+                    before: None,
+                    after: Some(&detail),
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

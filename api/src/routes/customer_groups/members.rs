@@ -1,5 +1,6 @@
 //! The members of a customer group, and the groups of a customer.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -11,6 +12,7 @@ use crate::routes::customer_groups::*;
 use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use persistence::customer_groups::{self, Membership};
 use persistence::transactions::write_transaction;
 
@@ -86,13 +88,14 @@ pub async fn add_group_customer(
                 let member = serde_json::json!({ "customer_id": customer_id });
                 caller.record(
                     tx,
-                    &msp_id,
-                    "customer_group.member_added",
-                    "customer_group",
-                    &id,
-                    None,
-                    Some(&member),
-                    at,
+                    AuditEvent {
+                        msp_id: &msp_id,
+                        action: AuditAction::CustomerGroupMemberAdded,
+                        target_id: &id,
+                        before: None,
+                        after: Some(&member),
+                        at,
+                    },
                 )?;
                 Ok(())
             }
@@ -133,13 +136,14 @@ pub async fn remove_group_customer(
             let member = serde_json::json!({ "customer_id": customer_id });
             caller.record(
                 tx,
-                &msp_id,
-                "customer_group.member_removed",
-                "customer_group",
-                &id,
-                Some(&member),
-                None,
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerGroupMemberRemoved,
+                    target_id: &id,
+                    before: Some(&member),
+                    after: None,
+                    at,
+                },
             )?;
             Ok(())
         })

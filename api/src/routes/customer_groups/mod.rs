@@ -3,6 +3,7 @@
 
 pub mod members;
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::responses::Conflict;
@@ -15,6 +16,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::customer_groups::{GroupDescription, GroupKind, GroupName};
 use persistence::customer_groups::{self, GroupRecord, GroupWriteError};
 use persistence::transactions::write_transaction;
@@ -190,13 +192,14 @@ pub async fn create_customer_group(
             );
             caller.record(
                 tx,
-                &msp_id,
-                "customer_group.created",
-                "customer_group",
-                &created.id,
-                None,
-                Some(&audit_state(&created)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerGroupCreated,
+                    target_id: &created.id,
+                    before: None,
+                    after: Some(&audit_state(&created)),
+                    at,
+                },
             )?;
             Ok(created)
         })
@@ -271,13 +274,14 @@ pub async fn update_customer_group(
                 .ok_or(ApiError::NotFound)?;
             caller.record(
                 tx,
-                &msp_id,
-                "customer_group.updated",
-                "customer_group",
-                &id,
-                Some(&audit_state(&before)),
-                Some(&audit_state(&after)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerGroupUpdated,
+                    target_id: &id,
+                    before: Some(&audit_state(&before)),
+                    after: Some(&audit_state(&after)),
+                    at,
+                },
             )?;
             Ok(after)
         })
@@ -312,13 +316,14 @@ pub async fn delete_customer_group(
             customer_groups::delete(tx, &msp_id, &id)?;
             caller.record(
                 tx,
-                &msp_id,
-                "customer_group.deleted",
-                "customer_group",
-                &id,
-                Some(&audit_state(&before)),
-                None,
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerGroupDeleted,
+                    target_id: &id,
+                    before: Some(&audit_state(&before)),
+                    after: None,
+                    at,
+                },
             )?;
             Ok(())
         })

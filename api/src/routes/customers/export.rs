@@ -69,11 +69,11 @@ pub(crate) fn csv_row(customer: &CustomerRecord) -> Result<Vec<u8>, csv::Error> 
         customer.language.clone(),
         customer.sector.clone().unwrap_or_default(),
         customer.location.clone().unwrap_or_default(),
-        customer.tier.clone(),
+        customer.tier.as_str().to_owned(),
         customer.seats.to_string(),
         customer.max_mau.to_string(),
         customer.license_expires_on.map(|d| d.to_string()).unwrap_or_default(),
-        customer.status.clone(),
+        customer.status.as_str().to_owned(),
         time(customer.created_at),
         time(customer.updated_at),
     ];

@@ -6,6 +6,7 @@ pub mod export;
 pub mod list;
 pub mod sessions;
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
@@ -19,6 +20,7 @@ use crate::versions::{Precondition, etag, not_modified, stale};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use persistence::customers::{self, Locked};
 use persistence::seat_pool::{self};
 use persistence::transactions::write_transaction;
@@ -58,13 +60,14 @@ pub async fn create_customer(
                 Customer::from(customers::insert(tx, &msp_id, &new, &caller.actor.label, at).map_err(write_error)?);
             caller.record(
                 tx,
-                &msp_id,
-                "customer.created",
-                "customer",
-                &created.id,
-                None,
-                Some(&audit_state(&created)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerCreated,
+                    target_id: &created.id,
+                    before: None,
+                    after: Some(&audit_state(&created)),
+                    at,
+                },
             )?;
             // Last, so that the MSP's row — which every creation and seat
             // change of the MSP waits for — stays locked only until commit.
@@ -200,7 +203,17 @@ pub async fn delete_customer(
             customers::delete(tx, &msp_id, &id)?;
             seat_pool::release_customer_slot(tx, &msp_id, current.seats)?;
             let before = Customer::from(current);
-            caller.record(tx, &msp_id, "customer.deleted", "customer", &id, Some(&audit_state(&before)), None, at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerDeleted,
+                    target_id: &id,
+                    before: Some(&audit_state(&before)),
+                    after: None,
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

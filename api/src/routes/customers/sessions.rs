@@ -1,5 +1,6 @@
 //! "Log in as": an admin starts a short-lived session limited to one customer.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -9,6 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::sessions::CUSTOMER_SESSION_TTL;
 use persistence::customer_sessions::CustomerSessionRecord;
 use persistence::transactions::write_transaction;
@@ -78,7 +80,17 @@ pub async fn start_customer_session(
             persistence::customer_sessions::insert(tx, &session)?;
             let after =
                 serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
-            caller.record(tx, &msp_id, "customer_session.started", "customer", &id, None, Some(&after), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerSessionStarted,
+                    target_id: &id,
+                    before: None,
+                    after: Some(&after),
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

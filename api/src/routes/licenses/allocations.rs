@@ -80,8 +80,8 @@ pub async fn list_seat_allocations(
                 allocated_seats: customer.seats,
                 customer_id: customer.id,
                 customer_name: customer.name,
-                tier: customer.tier,
-                status: customer.status,
+                tier: customer.tier.as_str().to_owned(),
+                status: customer.status.as_str().to_owned(),
                 last_changed_at: customer.seats_changed_at,
                 last_changed_by: customer.seats_changed_by,
             }

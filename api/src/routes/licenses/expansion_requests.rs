@@ -1,5 +1,6 @@
 //! Requests to the platform operator for more seats, from the MSP's side.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
@@ -10,6 +11,7 @@ use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::seat_expansion::check_requested_seats;
 use persistence::seat_expansion::{self};
 use persistence::transactions::write_transaction;
@@ -68,13 +70,14 @@ pub async fn create_seat_expansion_request(
             )?);
             caller.record(
                 tx,
-                &msp_id,
-                "seat_expansion.requested",
-                "seat_expansion_request",
-                &created.id,
-                None,
-                Some(&audit_state(&created)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::SeatExpansionRequested,
+                    target_id: &created.id,
+                    before: None,
+                    after: Some(&audit_state(&created)),
+                    at,
+                },
             )?;
             Ok(created)
         })

@@ -1,5 +1,6 @@
 //! The MSP's seat pool.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
@@ -8,6 +9,7 @@ use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::seats::{SeatPool, WarningThreshold};
 use persistence::seat_pool::{self, PoolRecord};
 use persistence::transactions::write_transaction;
@@ -123,13 +125,14 @@ pub async fn update_seat_pool(
             let after = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
             caller.record(
                 tx,
-                &msp_id,
-                "seat_pool.updated",
-                "seat_pool",
-                &msp_id,
-                Some(&audit_state(&before)),
-                Some(&audit_state(&after)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::SeatPoolUpdated,
+                    target_id: &msp_id,
+                    before: Some(&audit_state(&before)),
+                    after: Some(&audit_state(&after)),
+                    at,
+                },
             )?;
             Ok(after)
         })

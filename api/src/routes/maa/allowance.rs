@@ -1,5 +1,6 @@
 //! Allowance: the SKU catalogue, orders, and the allowance of each month.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
@@ -12,6 +13,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
 use domain::allowance::{self, OrderQuantity, SKUS, Sku};
+use domain::audit::AuditAction;
 use domain::maa::Month;
 use persistence::maa::{self as store, OrderRecord};
 use persistence::transactions::write_transaction;
@@ -251,13 +253,14 @@ pub async fn create_allowance_order(
             let created = AllowanceOrder::from(record.clone());
             caller.record(
                 tx,
-                &msp_id,
-                "maa_order.created",
-                "maa_order",
-                &created.id,
-                None,
-                Some(&audit_state(&created)),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::MaaOrderCreated,
+                    target_id: &created.id,
+                    before: None,
+                    after: Some(&audit_state(&created)),
+                    at,
+                },
             )?;
             Ok(created)
         })

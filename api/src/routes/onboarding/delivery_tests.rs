@@ -1,6 +1,7 @@
 //! Delivery tests: a real mail through the SMTP relay, confirmed when its
 //! link is opened.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::auth::refresh_tokens::{random_token, storage_hash};
 use crate::db;
@@ -15,6 +16,7 @@ use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::onboarding::DeliveryTestStatus;
 use persistence::onboarding::{self as store, DeliveryTestRecord};
 use persistence::transactions::write_transaction;
@@ -98,13 +100,14 @@ pub async fn create_delivery_test(
             store::insert_delivery_test(tx, &record)?;
             caller.record(
                 tx,
-                &msp_id,
-                "onboarding.delivery_test",
-                "customer",
-                &id,
-                None,
-                Some(&json!({ "recipient": record.recipient, "status": record.status })),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::OnboardingDeliveryTest,
+                    target_id: &id,
+                    before: None,
+                    after: Some(&json!({ "recipient": record.recipient, "status": record.status })),
+                    at,
+                },
             )?;
             Ok(())
         })

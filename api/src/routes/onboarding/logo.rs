@@ -1,6 +1,7 @@
 //! The customer's logo: uploaded as the body, checked by decoding it, served
 //! back with its content type.
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::auth::refresh_tokens::sha256_hex;
 use crate::db;
@@ -16,6 +17,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::onboarding::Step;
 use persistence::onboarding;
 use persistence::onboarding::{self as store};
@@ -113,7 +115,17 @@ pub async fn put_logo(
             store::touch_step(tx, &msp_id, &id, Step::Branding.as_str(), &caller.actor.label, at.naive_utc())?;
             let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
                 "sha256": record.sha256 });
-            caller.record(tx, &msp_id, "customer.logo_uploaded", "customer", &id, None, Some(&after), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::CustomerLogoUploaded,
+                    target_id: &id,
+                    before: None,
+                    after: Some(&after),
+                    at,
+                },
+            )?;
             Ok(())
         })
     })

@@ -128,7 +128,7 @@ pub(crate) fn render(snapshot: &Snapshot, base_url: &str) -> Onboarding {
         .collect();
     Onboarding {
         customer_id: snapshot.customer.id.clone(),
-        customer_status: snapshot.customer.status.clone(),
+        customer_status: snapshot.customer.status.as_str().to_owned(),
         current_step: rules::current_step(&statuses).as_str().to_owned(),
         steps,
         new_scim_token: None,

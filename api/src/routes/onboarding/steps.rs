@@ -1,5 +1,6 @@
 //! The six steps: reading them all, and saving one (auto-save).
 
+use crate::auth::AuditEvent;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -17,6 +18,7 @@ use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
+use domain::audit::AuditAction;
 use domain::onboarding::{EmailGateway, ProvisioningMethod, Step};
 use persistence::onboarding::{self as store, StepRecord};
 use persistence::scim_connections::{self};
@@ -297,13 +299,14 @@ pub async fn save_step(
             store::put_step(tx, &record)?;
             caller.record(
                 tx,
-                &msp_id,
-                "onboarding.step_saved",
-                "customer",
-                &id,
-                None,
-                Some(&json!({ "step": step.as_str(), "values": values, "skipped": record.skipped })),
-                at,
+                AuditEvent {
+                    msp_id: &msp_id,
+                    action: AuditAction::OnboardingStepSaved,
+                    target_id: &id,
+                    before: None,
+                    after: Some(&json!({ "step": step.as_str(), "values": values, "skipped": record.skipped })),
+                    at,
+                },
             )?;
             Ok::<(), ApiError>(())
         })?;

@@ -1,5 +1,6 @@
 //! MSPs and their limits.
 
+use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state, refresh_tokens};
 use crate::db;
 use crate::error::responses::Conflict;
@@ -16,6 +17,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::ExtraPermissions;
 use domain::admins::AdminRole;
+use domain::audit::AuditAction;
 use domain::email::EmailAddress;
 use domain::msps::{MspLimits, MspName};
 use persistence::StoreError;
@@ -218,7 +220,17 @@ pub async fn create_msp(
             let msp = Msp::from(record);
             let mut after = audit_state(&msp);
             after["owner_email"] = serde_json::Value::String(owner.email.clone());
-            caller.record(tx, &msp.id, "msp.created", "msp", &msp.id, None, Some(&after), at)?;
+            caller.record(
+                tx,
+                AuditEvent {
+                    msp_id: &msp.id,
+                    action: AuditAction::MspCreated,
+                    target_id: &msp.id,
+                    before: None,
+                    after: Some(&after),
+                    at,
+                },
+            )?;
             Ok(msp)
         })
     })
@@ -296,13 +308,14 @@ pub async fn update_msp(
             };
             caller.record(
                 tx,
-                &id,
-                "msp.limits_changed",
-                "msp",
-                &id,
-                Some(&audit_state(&before)),
-                Some(&audit_state(&after)),
-                at,
+                AuditEvent {
+                    msp_id: &id,
+                    action: AuditAction::MspLimitsChanged,
+                    target_id: &id,
+                    before: Some(&audit_state(&before)),
+                    after: Some(&audit_state(&after)),
+                    at,
+                },
             )?;
             Ok(after)
         })
