@@ -1,6 +1,6 @@
 //! The served contract is the committed one, and complete.
 
-use e2e_tests::on_both_backends;
+use e2e_tests::{TestApp, on_both_backends};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -10,35 +10,40 @@ fn committed() -> Value {
     serde_json::from_str(&text).expect("committed contract is JSON")
 }
 
-on_both_backends! {
-    async fn the_served_document_equals_the_committed_one(app: TestApp) {
-        let response = app.get("/openapi.json", None).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let served: Value = response.json().await.unwrap();
-        assert_eq!(served["openapi"], "3.1.0");
-        assert!(served == committed(), "openapi/openapi.json is stale: run `make openapi` and commit it");
-    }
+on_both_backends!(
+    the_served_document_equals_the_committed_one,
+    every_path_of_the_contract_is_served_with_exactly_its_methods
+);
 
-    async fn every_path_of_the_contract_is_served_with_exactly_its_methods(app: TestApp) {
-        // A method a path does not serve is a 405 whose `Allow` lists what the
-        // server really routes there: it must be what the contract says.
-        const ORDER: [&str; 5] = ["GET", "PUT", "POST", "PATCH", "DELETE"];
-        let document = committed();
-        let mut checked = 0;
-        for (path, item) in document["paths"].as_object().unwrap() {
-            let methods: Vec<&str> =
-                ORDER.iter().copied().filter(|m| item.get(m.to_lowercase()).is_some()).collect();
-            let Some(other) = ORDER.iter().find(|m| !methods.contains(m)) else { continue };
-            let concrete = path.split('/').map(|s| if s.starts_with('{') { "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81" } else { s })
-                .collect::<Vec<_>>().join("/");
-            let method = reqwest::Method::from_bytes(other.as_bytes()).unwrap();
-            let response = app.client.request(method, app.url(&concrete)).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{other} {path} (as {concrete})");
-            assert_eq!(response.headers()["allow"], methods.join(", ").as_str(), "the methods served at {path}");
-            checked += 1;
-        }
-        assert_eq!(checked, document["paths"].as_object().unwrap().len(), "every path was checked");
+async fn the_served_document_equals_the_committed_one(app: TestApp) {
+    let response = app.get("/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let served: Value = response.json().await.unwrap();
+    assert_eq!(served["openapi"], "3.1.0");
+    assert!(served == committed(), "openapi/openapi.json is stale: run `make openapi` and commit it");
+}
+
+async fn every_path_of_the_contract_is_served_with_exactly_its_methods(app: TestApp) {
+    // A method a path does not serve is a 405 whose `Allow` lists what the
+    // server really routes there: it must be what the contract says.
+    const ORDER: [&str; 5] = ["GET", "PUT", "POST", "PATCH", "DELETE"];
+    let document = committed();
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let methods: Vec<&str> = ORDER.iter().copied().filter(|m| item.get(m.to_lowercase()).is_some()).collect();
+        let Some(other) = ORDER.iter().find(|m| !methods.contains(m)) else { continue };
+        let concrete = path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e81" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = reqwest::Method::from_bytes(other.as_bytes()).unwrap();
+        let response = app.client.request(method, app.url(&concrete)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{other} {path} (as {concrete})");
+        assert_eq!(response.headers()["allow"], methods.join(", ").as_str(), "the methods served at {path}");
+        checked += 1;
     }
+    assert_eq!(checked, document["paths"].as_object().unwrap().len(), "every path was checked");
 }
 
 #[test]

@@ -694,43 +694,44 @@ fn report(operations: usize, cases: usize, backend: e2e_tests::Backend) {
     );
 }
 
-on_both_backends! {
-    async fn every_operation_is_isolated_by_msp_and_permission(app: TestApp) {
-        let world = build_world(&app).await;
-        let operations = operations(&app).await;
-        let rules: Vec<Access> = operations.iter().map(rule).collect();
-        let listed: BTreeSet<&str> = operations.iter().map(|o| o.id.as_str()).collect();
-        let stale: Vec<&str> = RULES.iter().map(|(id, _)| *id).filter(|id| !listed.contains(id)).collect();
-        assert!(stale.is_empty(), "RULES names operations the contract does not have: {stale:?}");
-        let mut order: Vec<usize> = (0..operations.len()).collect();
-        order.sort_by_key(|&i| operations[i].phase());
+on_both_backends!(every_operation_is_isolated_by_msp_and_permission);
 
-        let (mut cases, mut n, mut failures) = (0, 0, Vec::new());
-        for &i in &order {
-            let (operation, access) = (&operations[i], rules[i]);
-            let path = fill_path(operation, &world.targets);
-            // Refused callers first: an allowed one may change or delete the target.
-            let mut callers: Vec<(Who, Expect)> = Who::ALL.iter().map(|&who| (who, expected(access, who))).collect();
-            callers.sort_by_key(|(_, expect)| *expect == Expect::Allowed);
-            let mut seen = Seen::default();
-            for (who, expect) in callers {
-                n += 1;
-                let body = operation.has_body.then(|| body_for(&operation.id, n));
-                let reply = send(&app, &operation.method, &path, world.token(who, &operation.id), body.as_ref()).await;
-                cases += 1;
-                let case = format!("{} {path} ({}) as {}", operation.method.to_uppercase(), operation.id, who.label());
-                if let Err(problem) = check_status(&reply, expect, operation.method == "delete", &mut seen) {
-                    failures.push(format!("{case}: {problem}\n    body: {}", reply.body));
-                }
-                let leak_checked = expect != Expect::SameForAll && (expect != Expect::Allowed || who == Who::OwnerB);
-                if leak_checked {
-                    for marker in world.markers.iter().filter(|m| reply.body.contains(m.as_str())) {
-                        failures.push(format!("{case}: LEAK of A's {marker:?} ({})\n    body: {}", reply.status, reply.body));
-                    }
+async fn every_operation_is_isolated_by_msp_and_permission(app: TestApp) {
+    let world = build_world(&app).await;
+    let operations = operations(&app).await;
+    let rules: Vec<Access> = operations.iter().map(rule).collect();
+    let listed: BTreeSet<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+    let stale: Vec<&str> = RULES.iter().map(|(id, _)| *id).filter(|id| !listed.contains(id)).collect();
+    assert!(stale.is_empty(), "RULES names operations the contract does not have: {stale:?}");
+    let mut order: Vec<usize> = (0..operations.len()).collect();
+    order.sort_by_key(|&i| operations[i].phase());
+
+    let (mut cases, mut n, mut failures) = (0, 0, Vec::new());
+    for &i in &order {
+        let (operation, access) = (&operations[i], rules[i]);
+        let path = fill_path(operation, &world.targets);
+        // Refused callers first: an allowed one may change or delete the target.
+        let mut callers: Vec<(Who, Expect)> = Who::ALL.iter().map(|&who| (who, expected(access, who))).collect();
+        callers.sort_by_key(|(_, expect)| *expect == Expect::Allowed);
+        let mut seen = Seen::default();
+        for (who, expect) in callers {
+            n += 1;
+            let body = operation.has_body.then(|| body_for(&operation.id, n));
+            let reply = send(&app, &operation.method, &path, world.token(who, &operation.id), body.as_ref()).await;
+            cases += 1;
+            let case = format!("{} {path} ({}) as {}", operation.method.to_uppercase(), operation.id, who.label());
+            if let Err(problem) = check_status(&reply, expect, operation.method == "delete", &mut seen) {
+                failures.push(format!("{case}: {problem}\n    body: {}", reply.body));
+            }
+            let leak_checked = expect != Expect::SameForAll && (expect != Expect::Allowed || who == Who::OwnerB);
+            if leak_checked {
+                for marker in world.markers.iter().filter(|m| reply.body.contains(m.as_str())) {
+                    failures
+                        .push(format!("{case}: LEAK of A's {marker:?} ({})\n    body: {}", reply.status, reply.body));
                 }
             }
         }
-        report(order.len(), cases, app.backend);
-        assert!(failures.is_empty(), "{} of {cases} isolation cases failed:\n{}", failures.len(), failures.join("\n"));
     }
+    report(order.len(), cases, app.backend);
+    assert!(failures.is_empty(), "{} of {cases} isolation cases failed:\n{}", failures.len(), failures.join("\n"));
 }

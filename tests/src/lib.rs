@@ -358,26 +358,23 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     body
 }
 
-/// Defines each scenario twice, as `NAME::sqlite` and `NAME::postgres`.
+/// Runs each scenario — a plain `async fn NAME(app: TestApp)` of the same
+/// file, which rustfmt formats like any function — twice, as the tests
+/// `NAME::sqlite` and `NAME::postgres`, each on a fresh database of its own.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)+) => {$(
+    ($($name:ident),+ $(,)?) => {$(
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn scenario($app: $crate::TestApp) $body
-
             #[tokio::test]
             async fn sqlite() {
                 let app = $crate::spawn_app($crate::Backend::Sqlite).await.expect("SQLite is always available");
-                scenario(app).await;
+                super::$name(app).await;
             }
 
             #[tokio::test]
             async fn postgres() {
                 if let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await {
-                    scenario(app).await;
+                    super::$name(app).await;
                 }
             }
         }
