@@ -1,7 +1,7 @@
 //! API keys, customer sessions ("log in as"), the platform operator, the audit
 //! log and sign-in protection.
 
-use e2e_tests::{PASSWORD, Tenant, TestApp, assert_problem, on_both_backends, spawn_app_with};
+use e2e_tests::{PASSWORD, TestApp, assert_problem, on_both_backends, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -10,20 +10,6 @@ async fn create_key(app: &TestApp, token: &str, scopes: &[&str]) -> Value {
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.headers()["cache-control"], "no-store");
     response.json().await.unwrap()
-}
-
-/// A standard admin of `owner`'s MSP, signed in, with `extras`.
-async fn standard_admin(app: &TestApp, owner: &Tenant, email: &str, extras: &[&str]) -> String {
-    let created = app
-        .post("/api/v1/admins", Some(&owner.token), &json!({ "email": email, "permissions": extras, "notify": false }))
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let created: Value = created.json().await.unwrap();
-    let url = created["invitation"]["set_password_url"].as_str().unwrap();
-    let token = url.split("token=").nth(1).unwrap();
-    let set = app.post("/api/v1/auth/set-password", None, &json!({ "token": token, "password": PASSWORD })).await;
-    assert_eq!(set.status(), StatusCode::NO_CONTENT);
-    app.login(email, PASSWORD).await["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn audit(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -124,7 +110,7 @@ async fn api_keys_are_shown_once_scoped_and_revocable(app: TestApp) {
 
 async fn a_key_never_holds_more_than_its_creator(app: TestApp) {
     let owner = app.tenant("Limits").await;
-    let plain = standard_admin(&app, &owner, "plain@limits.example", &[]).await;
+    let plain = app.second_admin(&owner, "plain@limits.example", &[]).await;
     let key = create_key(&app, &plain, &["read", "write"]).await;
     let secret = key["secret"].as_str().unwrap();
     // The creator can't create customers, so neither can the key.

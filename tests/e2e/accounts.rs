@@ -16,9 +16,7 @@ async fn msp_with_room(app: &TestApp, name: &str, max_global_users: i64) -> Tena
 
 async fn customer(app: &TestApp, tenant: &Tenant, domain: &str, seats: i64, max_mau: i64) -> String {
     let body = json!({ "name": format!("Customer {domain}"), "domains": [domain], "country": "DE", "seats": seats, "max_mau": max_mau });
-    let response = app.post("/api/v1/customers", Some(&tenant.token), &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "creating {domain}");
-    response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    app.create_customer_from(tenant, body).await["id"].as_str().unwrap().to_owned()
 }
 
 async fn create(app: &TestApp, tenant: &Tenant, customer: &str, email: &str, status: &str) -> reqwest::Response {

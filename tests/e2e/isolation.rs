@@ -405,18 +405,6 @@ fn text(value: &Value) -> String {
     value.as_str().unwrap_or_else(|| panic!("a string, not {value}")).to_owned()
 }
 
-/// Invites a standard admin of `owner`'s MSP; returns the created admin and
-/// the token of their set-password link.
-async fn invite(app: &TestApp, owner: &Tenant, email: &str) -> (Value, String) {
-    let body = json!({ "email": email, "role": "standard", "notify": false });
-    let response = app.post("/api/v1/admins", Some(&owner.token), &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
-    let created: Value = response.json().await.unwrap();
-    let url = text(&created["invitation"]["set_password_url"]);
-    let token = url.split_once("?token=").expect("?token= in the link").1.to_owned();
-    (created["admin"].clone(), token)
-}
-
 async fn create_key(app: &TestApp, owner: &Tenant, name: &str) -> Value {
     let response = app.post("/api/v1/api-keys", Some(&owner.token), &json!({ "name": name, "scopes": ["read"] })).await;
     assert_eq!(response.status(), StatusCode::CREATED, "creating key {name}");
@@ -477,10 +465,10 @@ async fn build_world(app: &TestApp) -> World {
     let b = app.tenant("MSP B").await;
     let c1 = app.create_customer(&a, C1_NAME, &["alpha-one.example"]).await;
     let c2 = app.create_customer(&a, C2_NAME, &["alpha-two.example"]).await;
-    let (standard, link) = invite(app, &a, STANDARD_EMAIL).await;
+    let (standard, link) = app.invite_admin(&a, STANDARD_EMAIL, &[]).await;
     let set = app.post("/api/v1/auth/set-password", None, &json!({ "token": link, "password": PASSWORD })).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT, "setting the standard admin's password");
-    let (spare, _) = invite(app, &a, SPARE_EMAIL).await;
+    let (spare, _) = app.invite_admin(&a, SPARE_EMAIL, &[]).await;
     let key = create_key(app, &a, "read key").await;
     let spare_key = create_key(app, &a, "spare key").await;
     let c2_id = text(&c2["id"]);

@@ -299,15 +299,36 @@ impl TestApp {
 
     /// Creates a customer and returns its JSON, asserting a 201.
     pub async fn create_customer(&self, tenant: &Tenant, name: &str, domains: &[&str]) -> Value {
-        let response = self
-            .post(
-                "/api/v1/customers",
-                Some(&tenant.token),
-                &json!({ "name": name, "domains": domains, "country": "DE" }),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED, "creating {name}");
+        self.create_customer_from(tenant, json!({ "name": name, "domains": domains, "country": "DE" })).await
+    }
+
+    /// Creates a customer from a whole request body (seats, tier…) and
+    /// returns its JSON, asserting a 201.
+    pub async fn create_customer_from(&self, tenant: &Tenant, body: Value) -> Value {
+        let response = self.post("/api/v1/customers", Some(&tenant.token), &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {body}");
         response.json().await.expect("json")
+    }
+
+    /// Invites a standard admin of `owner`'s MSP with `extras` (no mail);
+    /// returns the created admin and the token of their set-password link.
+    pub async fn invite_admin(&self, owner: &Tenant, email: &str, extras: &[&str]) -> (Value, String) {
+        let body = json!({ "email": email, "role": "standard", "permissions": extras, "notify": false });
+        let response = self.post("/api/v1/admins", Some(&owner.token), &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
+        let created: Value = response.json().await.expect("json");
+        let url = created["invitation"]["set_password_url"].as_str().expect("a set-password link").to_owned();
+        let token = url.split_once("?token=").expect("?token= in the link").1.to_owned();
+        (created["admin"].clone(), token)
+    }
+
+    /// A second admin of `owner`'s MSP: invited with `extras`, password set
+    /// from the link to [`PASSWORD`], signed in; returns their access token.
+    pub async fn second_admin(&self, owner: &Tenant, email: &str, extras: &[&str]) -> String {
+        let (_, token) = self.invite_admin(owner, email, extras).await;
+        let set = self.post("/api/v1/auth/set-password", None, &json!({ "token": token, "password": PASSWORD })).await;
+        assert_eq!(set.status(), StatusCode::NO_CONTENT, "setting {email}'s password");
+        self.login(email, PASSWORD).await["access_token"].as_str().expect("an access token").to_owned()
     }
 
     /// Creates a platform operator with [`PASSWORD`] the way `msp-portal
