@@ -1,5 +1,7 @@
-//! Use cases of customers: changing one (lifecycle, readiness of going live,
-//! seats drawn from the pool), in the caller's transaction.
+//! Use cases of customers, each in the caller's transaction: creating one
+//! (an organization slot and its seats from the pool), changing one
+//! (lifecycle, readiness of going live, seats) and deleting one (its
+//! accounts retired, its seats returned).
 
 use crate::auth::AuditEvent;
 use crate::auth::{Caller, audit_state};
@@ -115,4 +117,65 @@ pub(crate) fn check_seat_change(
         code: ProblemCode::SeatsBelowActiveUsers,
         detail: format!("{refusal}."),
     })
+}
+
+/// Creates a customer of `msp_id` in `onboarding`, audits it, and claims an
+/// organization slot and its seats from the pool.
+pub(crate) fn create_customer(
+    tx: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    new: &domain::customers::NewCustomer,
+    at: DateTime<Utc>,
+) -> Result<Customer, ApiError> {
+    let created = Customer::from(customers::insert(tx, msp_id, new, &caller.actor.label, at).map_err(write_error)?);
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::CustomerCreated,
+            target_id: &created.id,
+            before: None,
+            after: Some(&audit_state(&created)),
+            at,
+        },
+    )?;
+    // Last, so that the MSP's row — which every creation and seat
+    // change of the MSP waits for — stays locked only until commit.
+    let seats = new.seats.get();
+    seat_pool::claim_customer_slot(tx, msp_id, seats)?.map_err(|refusal| refused(refusal, seats))?;
+    Ok(created)
+}
+
+/// Deletes a customer (checking `versions` from `If-Match`): its accounts are
+/// retired (their months stay counted), its seats return to the pool.
+pub(crate) fn delete_customer(
+    tx: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    id: &str,
+    versions: Option<&[i64]>,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let current = match customers::lock(tx, msp_id, id, versions, at)? {
+        Locked::Customer(current) => current,
+        Locked::Stale { current_version } => return Err(stale(current_version)),
+        Locked::NotFound => return Err(ApiError::NotFound),
+    };
+    persistence::accounts::retire_customer(tx, msp_id, id, at.naive_utc())?;
+    customers::delete(tx, msp_id, id)?;
+    seat_pool::release_customer_slot(tx, msp_id, current.seats)?;
+    let before = Customer::from(current);
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::CustomerDeleted,
+            target_id: id,
+            before: Some(&audit_state(&before)),
+            after: None,
+            at,
+        },
+    )?;
+    Ok(())
 }

@@ -6,23 +6,20 @@ pub mod export;
 pub mod list;
 pub mod sessions;
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::resources::customers::*;
-use crate::services::customers::*;
+use crate::services::customers::{self as customers_service, change_customer};
 use crate::state::{AppState, now};
-use crate::versions::{Precondition, etag, not_modified, stale};
+use crate::versions::{Precondition, etag, not_modified};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
-use domain::audit::AuditAction;
-use persistence::customers::{self, Locked};
-use persistence::seat_pool::{self};
+use persistence::customers::{self};
 use persistence::transactions::write_transaction;
 
 /// Creates a customer, in `onboarding`.
@@ -55,26 +52,7 @@ pub async fn create_customer(
     let new = body.0.into_domain()?;
     let at = now();
     let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let created =
-                Customer::from(customers::insert(tx, &msp_id, &new, &caller.actor.label, at).map_err(write_error)?);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerCreated,
-                    target_id: &created.id,
-                    before: None,
-                    after: Some(&audit_state(&created)),
-                    at,
-                },
-            )?;
-            // Last, so that the MSP's row — which every creation and seat
-            // change of the MSP waits for — stays locked only until commit.
-            let seats = new.seats.get();
-            seat_pool::claim_customer_slot(tx, &msp_id, seats)?.map_err(|refusal| refused(refusal, seats))?;
-            Ok(created)
-        })
+        write_transaction(conn, |tx| customers_service::create_customer(tx, &caller, &msp_id, &new, at))
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -194,27 +172,7 @@ pub async fn delete_customer(
     let at = now();
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            let current = match customers::lock(tx, &msp_id, &id, precondition.versions(), at)? {
-                Locked::Customer(current) => current,
-                Locked::Stale { current_version } => return Err(stale(current_version)),
-                Locked::NotFound => return Err(ApiError::NotFound),
-            };
-            persistence::accounts::retire_customer(tx, &msp_id, &id, at.naive_utc())?;
-            customers::delete(tx, &msp_id, &id)?;
-            seat_pool::release_customer_slot(tx, &msp_id, current.seats)?;
-            let before = Customer::from(current);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerDeleted,
-                    target_id: &id,
-                    before: Some(&audit_state(&before)),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
+            customers_service::delete_customer(tx, &caller, &msp_id, &id, precondition.versions(), at)
         })
     })
     .await?;
