@@ -1,14 +1,14 @@
 //! Cursor pagination on the wire: `limit`, opaque `cursor`, `next_cursor`, and
 //! the `Link: <…>; rel="next"` header.
 
+use std::borrow::Cow;
+
 use actix_web::HttpResponseBuilder;
 use actix_web::http::header;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::pagination::{Page as RowPage, PageSize};
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
-
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, ToSchema};

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermissions, Permissions, Principal, Scopes};
 use domain::admins::AdminRole;
 use domain::audit::ActorType;
+use domain::audit::AuditAction;
 use persistence::admins::AdminRecord;
 use persistence::audit::AuditEventRecord;
 
@@ -27,7 +28,6 @@ use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::request_id::RequestId;
 use crate::state::{AppState, now};
-use domain::audit::AuditAction;
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone)]

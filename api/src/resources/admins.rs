@@ -1,13 +1,14 @@
 //! The admin resource: roles, extra permissions and status as the API spells
 //! them, and the admin as the admin list and `/me` show it.
 
-use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::access::{ExtraPermission, ExtraPermissions};
 use domain::admins::AdminRole;
 use persistence::admins::AdminRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::error::ApiError;
 
 /// An admin's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

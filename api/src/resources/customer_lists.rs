@@ -2,13 +2,6 @@
 //! the seat allocations and the expiring-license list share, and their
 //! opaque keyset cursors.
 
-use crate::db;
-use crate::error::{ApiError, InvalidField};
-use crate::pagination::{PageCut, cut_page_with, link_query, page_size};
-use crate::resources::customers::parse_date;
-use crate::resources::customers::status_schema;
-use crate::resources::customers::tier_schema;
-use crate::state::AppState;
 use actix_web::web;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,6 +14,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+use crate::db;
+use crate::error::{ApiError, InvalidField};
+use crate::pagination::{PageCut, cut_page_with, link_query, page_size};
+use crate::resources::customers::parse_date;
+use crate::resources::customers::status_schema;
+use crate::resources::customers::tier_schema;
+use crate::state::AppState;
 
 /// Filters, sort and page of a customer list. Filters combine with AND.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -2,9 +2,6 @@
 //! authenticated admin; a customer of another MSP is a 404, never a 403, so
 //! that its existence is not confirmed.
 
-use crate::error::{ApiError, FieldErrors, InvalidField};
-use crate::field_schemas::{clearable_text_schema, text_schema};
-use crate::versions::etag;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use validator::Validate;
+
+use crate::error::{ApiError, FieldErrors, InvalidField};
+use crate::field_schemas::{clearable_text_schema, text_schema};
+use crate::versions::etag;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/customers";
 

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
+use domain::audit::AuditAction;
 use domain::scim::ScimType;
 use domain::scim::document::{self, GroupFields};
 use domain::scim::patch;
@@ -20,7 +21,6 @@ use super::lists::Projection;
 use super::wire::{self, IfMatch, QueryParams};
 use crate::auth::AuditEvent;
 use crate::state::{AppState, now};
-use domain::audit::AuditAction;
 
 /// A stored group as a SCIM group, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, group: &GroupRecord, members: &[&str]) -> (Map<String, Value>, String) {

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use domain::accounts::{AccountStatus, NewAccount, ProfileChanges};
+use domain::audit::AuditAction;
 use domain::maa::Month;
 use domain::scim::document::{self, StoredUser, UserAccount};
 use domain::scim::patch;
@@ -25,7 +26,6 @@ use crate::auth::{AuditEvent, audit_state};
 use crate::resources::accounts::Account;
 use crate::services::accounts::{email_taken, refused};
 use crate::state::{AppState, now};
-use domain::audit::AuditAction;
 
 /// A stored account as a user, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, record: &AccountRecord) -> (Map<String, Value>, String) {

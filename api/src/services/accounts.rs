@@ -1,12 +1,13 @@
 //! Use cases of accounts shared by the accounts API, the import and SCIM:
 //! status changes under the activation limits, and what a refusal means.
 
-use crate::error::ApiError;
-use crate::problems::ProblemCode;
 use chrono::NaiveDateTime;
 use domain::accounts::{AccountStatus, ActivationRefusal};
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
 use persistence::{DbConnection, StoreError, customers};
+
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
 
 /// The activation limit an account ran into, as a 409 naming it.
 pub(crate) fn refused(refusal: ActivationRefusal) -> ApiError {

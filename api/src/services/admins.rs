@@ -1,13 +1,14 @@
 //! Inviting an admin: the record, the one-time set-password link and its mail.
 
-use crate::error::ApiError;
-use crate::mail;
-use crate::problems::ProblemCode;
 use chrono::{DateTime, Utc};
 use domain::admins::INVITATION_TTL;
 use persistence::admins::AdminRecord;
 use persistence::password_tokens::TokenPurpose;
 use persistence::{DbConnection, StoreError};
+
+use crate::error::ApiError;
+use crate::mail;
+use crate::problems::ProblemCode;
 
 /// Stores an invitation link for `admin` and, with `notify`, queues the
 /// welcome e-mail carrying it.

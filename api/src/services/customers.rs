@@ -3,18 +3,18 @@
 //! (lifecycle, readiness of going live, seats) and deleting one (its
 //! accounts retired, its seats returned).
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::error::ApiError;
-use crate::problems::ProblemCode;
-use crate::resources::customers::*;
-use crate::versions::stale;
 use chrono::{DateTime, Utc};
 use domain::audit::AuditAction;
 use domain::customers::{CustomerChanges, CustomerStatus};
 use domain::seats::{SeatChange, SeatCount};
 use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
 use persistence::seat_pool::{self, Refusal};
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
+use crate::resources::customers::*;
+use crate::versions::stale;
 
 pub(crate) fn write_error(error: CustomerWriteError) -> ApiError {
     match error {

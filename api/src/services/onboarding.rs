@@ -2,11 +2,8 @@
 //! and their assessment by `domain::onboarding`: each step's status and
 //! problems, readiness, and the rule that refuses going live with blockers.
 
-use crate::error::ApiError;
-use crate::problems::ProblemCode;
-use crate::resources::customers::UpdateCustomer;
-use crate::resources::onboarding::Finding;
-use crate::resources::onboarding::*;
+use std::collections::HashMap;
+
 use domain::customers::CustomerStatus;
 use domain::onboarding::{
     self as rules, DeliveryTestStatus, EmailChecklist, Problem, ProvisioningFacts, ProvisioningMethod, ReadinessFacts,
@@ -18,7 +15,12 @@ use persistence::onboarding::{self as store, DeliveryTestRecord, LogoInfo, StepR
 use persistence::scim_connections::{self, ScimConnectionRecord};
 use persistence::seat_pool;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
+use crate::resources::customers::UpdateCustomer;
+use crate::resources::onboarding::Finding;
+use crate::resources::onboarding::*;
 
 /// Addresses outside the domains listed by name; the rest are counted.
 pub(crate) const OUTSIDE_EXAMPLES: usize = 20;

@@ -1,13 +1,13 @@
 //! Issuing a customer's SCIM token: made or rotated, stored hashed, audited.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::auth::refresh_tokens::{random_token, storage_hash};
-use crate::error::ApiError;
-use crate::scim::client::TOKEN_MARKER;
 use chrono::{DateTime, Utc};
 use domain::audit::AuditAction;
 use persistence::scim_connections::{self, ScimConnectionRecord};
+
+use crate::auth::refresh_tokens::{random_token, storage_hash};
+use crate::auth::{AuditEvent, Caller};
+use crate::error::ApiError;
+use crate::scim::client::TOKEN_MARKER;
 
 /// Characters of a token kept to tell tokens apart.
 pub(crate) const PREFIX_CHARS: usize = 12;

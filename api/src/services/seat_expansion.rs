@@ -1,17 +1,16 @@
 //! The platform operator's decision on a request for more seats.
 
 use chrono::{DateTime, Utc};
+use domain::audit::AuditAction;
+use domain::seat_expansion::{Decision, ExpansionStatus};
 use persistence::DbConnection;
+use persistence::seat_expansion::{self};
+use persistence::seat_pool::{self};
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
+use crate::auth::{AuditEvent, Caller, audit_state};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::seat_expansion::SeatExpansionRequest;
-use domain::audit::AuditAction;
-use domain::seat_expansion::{Decision, ExpansionStatus};
-use persistence::seat_expansion::{self};
-use persistence::seat_pool::{self};
 
 /// Decides a pending request in the caller's transaction: a decision is
 /// final (deciding again the same way changes nothing, the other way is a 409

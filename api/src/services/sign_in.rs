@@ -2,16 +2,17 @@
 //! attempts throttled per e-mail and per client address, the same answer
 //! and time for an unknown e-mail and a wrong password.
 
-use crate::auth::passwords;
-use crate::db;
-use crate::error::ApiError;
-use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
 use actix_web::{HttpRequest, web};
 use domain::email::EmailAddress;
 use domain::login_protection::Verdict;
 use persistence::transactions::write_transaction;
 use persistence::{DbConnection, StoreError};
+
+use crate::auth::passwords;
+use crate::db;
+use crate::error::ApiError;
+use crate::problems::ProblemCode;
+use crate::state::{AppState, now};
 
 pub(crate) const BAD_CREDENTIALS: &str = "E-mail or password is wrong.";
 

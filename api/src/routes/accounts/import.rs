@@ -2,16 +2,8 @@
 //! own and either applied whole or rejected with its reason; the file is
 //! applied in one transaction, and sending it again changes nothing.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::db;
-use crate::error::responses::{PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType};
-use crate::error::{ApiError, InvalidField};
-use crate::pagination::path_id;
-use crate::problems::ProblemCode;
-use crate::services::accounts::customer_domains;
-use crate::services::accounts::email_taken;
-use crate::state::{AppState, now};
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use domain::access::Action;
@@ -24,8 +16,17 @@ use persistence::DbConnection;
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
 use persistence::transactions::write_transaction;
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
+
+use crate::auth::{AuditEvent, Caller};
+use crate::db;
+use crate::error::responses::{PayloadTooLarge, UnprocessableEntity, UnsupportedMediaType};
+use crate::error::{ApiError, InvalidField};
+use crate::pagination::path_id;
+use crate::problems::ProblemCode;
+use crate::services::accounts::customer_domains;
+use crate::services::accounts::email_taken;
+use crate::state::{AppState, now};
 
 /// Largest file accepted: 10 MiB.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;

@@ -5,17 +5,6 @@
 pub mod import;
 pub mod status;
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::responses::Conflict;
-use crate::error::{ApiError, FieldErrors, InvalidField};
-use crate::field_schemas::{clearable_text_schema, text_schema};
-use crate::json::ValidJson;
-use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
-use crate::resources::accounts::*;
-use crate::services::accounts::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
@@ -29,6 +18,17 @@ use serde::Deserialize;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::responses::Conflict;
+use crate::error::{ApiError, FieldErrors, InvalidField};
+use crate::field_schemas::{clearable_text_schema, text_schema};
+use crate::json::ValidJson;
+use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::resources::accounts::*;
+use crate::services::accounts::*;
+use crate::state::{AppState, now};
 
 /// A new account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -1,15 +1,5 @@
 //! Activating and deactivating an account, and its status history.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::Conflict;
-use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
-use crate::resources::accounts::*;
-use crate::routes::accounts::*;
-use crate::services::accounts::*;
-use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
@@ -19,6 +9,16 @@ use persistence::accounts::{self, Organization, StatusChangeRecord};
 use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::Conflict;
+use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
+use crate::resources::accounts::*;
+use crate::routes::accounts::*;
+use crate::services::accounts::*;
+use crate::state::{AppState, now};
 
 /// One kept change of an account's status.
 #[derive(Debug, Serialize, ToSchema)]

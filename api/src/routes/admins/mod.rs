@@ -1,18 +1,6 @@
 //! Admins of the caller's MSP. Only owners create, change, disable or delete
 //! admins; every admin may list them. An MSP always keeps an active owner.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state, refresh_tokens};
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::Conflict;
-use crate::json::ValidJson;
-use crate::mail;
-use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::problems::ProblemCode;
-use crate::resources::admins::*;
-use crate::services::admins::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -25,6 +13,18 @@ use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state, refresh_tokens};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::Conflict;
+use crate::json::ValidJson;
+use crate::mail;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
+use crate::resources::admins::*;
+use crate::services::admins::*;
+use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/admins";
 

@@ -1,13 +1,6 @@
 //! API keys for integrations and scripts: created by an admin, shown once,
 //! stored hashed, listed by prefix, revocable.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, api_key_secrets, audit_state};
-use crate::db;
-use crate::error::{ApiError, FieldErrors};
-use crate::json::ValidJson;
-use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -19,6 +12,13 @@ use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, api_key_secrets, audit_state};
+use crate::db;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/api-keys";
 

@@ -1,10 +1,5 @@
 //! The audit log, read-only: filter, page, export as CSV.
 
-use crate::auth::Caller;
-use crate::db;
-use crate::error::{ApiError, InvalidField};
-use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, link_query};
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -14,6 +9,12 @@ use domain::pagination::{Page as RowPage, PageSize};
 use persistence::audit::{AuditEventRecord, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, InvalidField};
+use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, link_query};
+use crate::state::AppState;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/audit-events";
 

@@ -1,15 +1,16 @@
 //! The signed-in admin.
 
-use crate::auth::{Caller, admin_permissions};
-use crate::db;
-use crate::error::ApiError;
-use crate::resources::admins::Admin;
-use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::auth::{Caller, admin_permissions};
+use crate::db;
+use crate::error::ApiError;
+use crate::resources::admins::Admin;
+use crate::state::AppState;
 
 /// An MSP as its admins see it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,14 +1,6 @@
 //! Setting a password from a one-time link (invitation or reset), and asking
 //! for a reset link.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, passwords, refresh_tokens};
-use crate::db;
-use crate::error::ApiError;
-use crate::json::ValidJson;
-use crate::mail;
-use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::admins::{NewPassword, PASSWORD_RESET_TTL};
 use domain::audit::AuditAction;
@@ -18,6 +10,14 @@ use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, passwords, refresh_tokens};
+use crate::db;
+use crate::error::ApiError;
+use crate::json::ValidJson;
+use crate::mail;
+use crate::problems::ProblemCode;
+use crate::state::{AppState, now};
 
 /// A new password and the link token that allows setting it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

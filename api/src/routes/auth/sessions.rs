@@ -1,14 +1,5 @@
 //! Sign-in, token refresh and sign-out.
 
-use crate::auth::{Caller, Credential, refresh_tokens};
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::{TooManyRequests, Unauthorized};
-use crate::json::ValidJson;
-use crate::problems::ProblemCode;
-use crate::resources::sign_in::*;
-use crate::services::sign_in::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
@@ -18,6 +9,16 @@ use persistence::{StoreError, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{Caller, Credential, refresh_tokens};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::{TooManyRequests, Unauthorized};
+use crate::json::ValidJson;
+use crate::problems::ProblemCode;
+use crate::resources::sign_in::*;
+use crate::services::sign_in::*;
+use crate::state::{AppState, now};
 
 /// A refresh token to exchange.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -1,7 +1,12 @@
 //! The members of a customer group, and the groups of a customer.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
+use actix_web::{HttpResponse, web};
+use domain::access::Action;
+use domain::audit::AuditAction;
+use persistence::customer_groups::{self, Membership};
+use persistence::transactions::write_transaction;
+
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
@@ -10,11 +15,6 @@ use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
 use crate::routes::customer_groups::*;
 use crate::state::{AppState, now};
-use actix_web::{HttpResponse, web};
-use domain::access::Action;
-use domain::audit::AuditAction;
-use persistence::customer_groups::{self, Membership};
-use persistence::transactions::write_transaction;
 
 /// Lists the customers of a group, oldest first.
 ///

@@ -3,15 +3,6 @@
 
 pub mod members;
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::responses::Conflict;
-use crate::error::{ApiError, FieldErrors};
-use crate::json::ValidJson;
-use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -24,6 +15,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::responses::Conflict;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
+use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/customer-groups";
 

@@ -2,11 +2,6 @@
 //! so that an MSP with tens of thousands of customers never has its whole
 //! book in the server's memory.
 
-use crate::auth::Caller;
-use crate::db;
-use crate::error::ApiError;
-use crate::resources::customers::Customer;
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
@@ -15,6 +10,12 @@ use futures_util::stream;
 use persistence::customers::{self, CustomerCursor, CustomerFilter, CustomerRecord};
 use serde::Deserialize;
 use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::ApiError;
+use crate::resources::customers::Customer;
+use crate::state::AppState;
 
 /// Customers read per round trip while streaming.
 pub(crate) const BATCH: i64 = 500;

@@ -1,5 +1,8 @@
 //! The customer list: filtered, sorted, paged.
 
+use actix_web::{HttpResponse, web};
+use domain::access::Action;
+
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::pagination::Page;
@@ -7,8 +10,6 @@ use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::*;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
-use domain::access::Action;
 
 /// Lists the MSP's customers, filtered and sorted.
 ///

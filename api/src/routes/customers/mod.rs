@@ -6,6 +6,12 @@ pub mod export;
 pub mod list;
 pub mod sessions;
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::access::Action;
+use persistence::customers::{self};
+use persistence::transactions::write_transaction;
+
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -16,11 +22,6 @@ use crate::resources::customers::*;
 use crate::services::customers::{self as customers_service, change_customer};
 use crate::state::{AppState, now};
 use crate::versions::{Precondition, etag, not_modified};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use domain::access::Action;
-use persistence::customers::{self};
-use persistence::transactions::write_transaction;
 
 /// Creates a customer, in `onboarding`.
 ///

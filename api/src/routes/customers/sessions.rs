@@ -1,11 +1,5 @@
 //! "Log in as": an admin starts a short-lived session limited to one customer.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::db;
-use crate::error::ApiError;
-use crate::pagination::path_id;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -16,6 +10,12 @@ use persistence::customer_sessions::CustomerSessionRecord;
 use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::auth::{AuditEvent, Caller};
+use crate::db;
+use crate::error::ApiError;
+use crate::pagination::path_id;
+use crate::state::{AppState, now};
 
 /// A token that reaches one customer only.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,11 +1,12 @@
 //! Liveness and readiness probes.
 
-use crate::db;
-use crate::error::ApiError;
-use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::db;
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Probe answer.
 #[derive(Debug, Serialize, ToSchema)]

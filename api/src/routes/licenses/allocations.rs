@@ -1,12 +1,5 @@
 //! The seats each customer holds.
 
-use crate::auth::Caller;
-use crate::db;
-use crate::error::ApiError;
-use crate::pagination::Page;
-use crate::resources::customer_lists::CustomerListParams;
-use crate::resources::customer_lists::list_page;
-use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
@@ -14,6 +7,14 @@ use domain::seats::percent_of;
 use persistence::seat_pool::{self};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::ApiError;
+use crate::pagination::Page;
+use crate::resources::customer_lists::CustomerListParams;
+use crate::resources::customer_lists::list_page;
+use crate::state::AppState;
 
 /// The seats of one customer.
 #[derive(Debug, Serialize, ToSchema)]

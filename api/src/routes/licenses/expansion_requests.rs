@@ -1,13 +1,5 @@
 //! Requests to the platform operator for more seats, from the MSP's side.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::{ApiError, FieldErrors};
-use crate::json::ValidJson;
-use crate::pagination::{Page, PageParams, cut_page};
-use crate::resources::seat_expansion::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
@@ -18,6 +10,14 @@ use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{Page, PageParams, cut_page};
+use crate::resources::seat_expansion::*;
+use crate::state::{AppState, now};
 
 /// A new request for more seats.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

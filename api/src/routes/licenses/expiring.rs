@@ -1,12 +1,5 @@
 //! Customer licenses about to expire.
 
-use crate::auth::Caller;
-use crate::error::{ApiError, InvalidField};
-use crate::pagination::{Page, link_query, page_size};
-use crate::resources::customer_lists::CustomerQuery;
-use crate::resources::customer_lists::decode_cursor;
-use crate::resources::customer_lists::list_page;
-use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use domain::access::Action;
@@ -15,6 +8,14 @@ use domain::license_expiry::{ExpiryWindow, WindowError, days_left};
 use persistence::customers::CustomerRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, InvalidField};
+use crate::pagination::{Page, link_query, page_size};
+use crate::resources::customer_lists::CustomerQuery;
+use crate::resources::customer_lists::decode_cursor;
+use crate::resources::customer_lists::list_page;
+use crate::state::{AppState, now};
 
 /// `?within_days=&limit=&cursor=` of the expiring-license list.
 #[derive(Debug, Deserialize, IntoParams)]

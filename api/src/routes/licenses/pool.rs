@@ -1,11 +1,5 @@
 //! The MSP's seat pool.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::ApiError;
-use crate::json::ValidJson;
-use crate::state::{AppState, now};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use domain::access::Action;
@@ -16,6 +10,12 @@ use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::ApiError;
+use crate::json::ValidJson;
+use crate::state::{AppState, now};
 
 /// The seat pool of your MSP.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,13 +1,5 @@
 //! Allowance: the SKU catalogue, orders, and the allowance of each month.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state};
-use crate::db;
-use crate::error::{ApiError, FieldErrors};
-use crate::json::ValidJson;
-use crate::pagination::{Page, PageParams, cut_page};
-use crate::routes::maa::usage::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -20,6 +12,14 @@ use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::db;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::pagination::{Page, PageParams, cut_page};
+use crate::routes::maa::usage::*;
+use crate::state::{AppState, now};
 
 /// An item of the allowance catalogue.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,12 +1,7 @@
 //! MAA counted: the MSP's summary and history, and each customer's months.
 
-use crate::auth::Caller;
-use crate::db;
-use crate::error::responses::NotFound;
-use crate::error::{ApiError, InvalidField};
-use crate::resources::customer_lists::CustomerListParams;
-use crate::resources::customer_lists::list_page;
-use crate::state::{AppState, now};
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
 use domain::allowance::{self};
@@ -14,8 +9,15 @@ use domain::maa::{Month, MonthTally, monthly_active, overage};
 use persistence::maa::{self as store, OrderRecord};
 use persistence::{accounts, customers, seat_pool};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::responses::NotFound;
+use crate::error::{ApiError, InvalidField};
+use crate::resources::customer_lists::CustomerListParams;
+use crate::resources::customer_lists::list_page;
+use crate::state::{AppState, now};
 
 /// Active accounts now, against the MSP's limits.
 #[derive(Debug, Serialize, ToSchema)]

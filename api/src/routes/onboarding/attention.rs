@@ -1,5 +1,13 @@
 //! The attention list: customers whose setup stalls in onboarding.
 
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::Action;
+use domain::onboarding::{self as rules, Step, StepStatus};
+use persistence::onboarding::{self as store};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, InvalidField};
@@ -8,13 +16,6 @@ use crate::resources::onboarding::step_schema;
 use crate::routes::onboarding::readiness::*;
 use crate::services::onboarding::*;
 use crate::state::{AppState, now};
-use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use domain::access::Action;
-use domain::onboarding::{self as rules, Step, StepStatus};
-use persistence::onboarding::{self as store};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 // ---------------------------------------------------------------------------
 // Attention list.

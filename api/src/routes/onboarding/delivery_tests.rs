@@ -1,18 +1,6 @@
 //! Delivery tests: a real mail through the SMTP relay, confirmed when its
 //! link is opened.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::auth::refresh_tokens::{random_token, storage_hash};
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::{Conflict, NotFound};
-use crate::json::ValidJson;
-use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::resources::onboarding::*;
-use crate::routes::onboarding::*;
-use crate::services::onboarding::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
@@ -24,6 +12,18 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+
+use crate::auth::refresh_tokens::{random_token, storage_hash};
+use crate::auth::{AuditEvent, Caller};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::{Conflict, NotFound};
+use crate::json::ValidJson;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::resources::onboarding::*;
+use crate::routes::onboarding::*;
+use crate::services::onboarding::*;
+use crate::state::{AppState, now};
 
 /// A delivery test to run.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -1,18 +1,6 @@
 //! The customer's logo: uploaded as the body, checked by decoding it, served
 //! back with its content type.
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::auth::refresh_tokens::sha256_hex;
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
-use crate::pagination::path_id;
-use crate::problems::ProblemCode;
-use crate::resources::onboarding::*;
-use crate::routes::onboarding::*;
-use crate::services::onboarding::*;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -25,6 +13,18 @@ use persistence::transactions::write_transaction;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
+
+use crate::auth::refresh_tokens::sha256_hex;
+use crate::auth::{AuditEvent, Caller};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
+use crate::pagination::path_id;
+use crate::problems::ProblemCode;
+use crate::resources::onboarding::*;
+use crate::routes::onboarding::*;
+use crate::services::onboarding::*;
+use crate::state::{AppState, now};
 
 // ---------------------------------------------------------------------------
 // Logo.

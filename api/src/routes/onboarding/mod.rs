@@ -2,8 +2,8 @@
 //! six steps saved as they go (partial saves are kept), a delivery test
 //! through the SMTP relay, the logo, readiness and go-live; and the
 //! attention list of customers whose setup stalls. The rules — statuses,
-//! problems, readiness — are `domain::onboarding`; this module gathers the
-//! facts and speaks HTTP.
+//! problems, readiness — are `domain::onboarding`; `services::onboarding`
+//! gathers the facts they are judged on; this feature speaks HTTP.
 
 pub mod attention;
 pub mod delivery_tests;
@@ -11,12 +11,6 @@ pub mod logo;
 pub mod readiness;
 pub mod steps;
 
-use crate::db;
-use crate::error::ApiError;
-use crate::resources::onboarding::step_schema;
-use crate::resources::provisioning::ScimToken;
-use crate::services::onboarding::*;
-use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use domain::onboarding::{self as rules, Problem, Step, StepStatus};
 use persistence::customers::CustomerRecord;
@@ -24,6 +18,13 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+use crate::db;
+use crate::error::ApiError;
+use crate::resources::onboarding::step_schema;
+use crate::resources::provisioning::ScimToken;
+use crate::services::onboarding::*;
+use crate::state::AppState;
 
 /// One problem of a step.
 #[derive(Debug, Clone, Serialize, ToSchema)]

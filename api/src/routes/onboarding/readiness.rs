@@ -1,5 +1,12 @@
 //! Readiness to go live (blockers and warnings) and going live.
 
+use actix_web::{HttpResponse, web};
+use domain::access::Action;
+use domain::customers::CustomerStatus;
+use persistence::transactions::write_transaction;
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -11,12 +18,6 @@ use crate::routes::onboarding::*;
 use crate::services::customers::change_customer;
 use crate::services::onboarding::*;
 use crate::state::{AppState, now};
-use actix_web::{HttpResponse, web};
-use domain::access::Action;
-use domain::customers::CustomerStatus;
-use persistence::transactions::write_transaction;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// The status of one step, for the review.
 #[derive(Debug, Serialize, ToSchema)]

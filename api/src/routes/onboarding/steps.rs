@@ -1,20 +1,5 @@
 //! The six steps: reading them all, and saving one (auto-save).
 
-use crate::auth::AuditEvent;
-use crate::auth::Caller;
-use crate::db;
-use crate::error::ApiError;
-use crate::error::responses::Conflict;
-use crate::json::ValidJson;
-use crate::pagination::path_id;
-use crate::problems::ProblemCode;
-use crate::resources::provisioning::ScimToken;
-use crate::routes::onboarding::*;
-use crate::scim::wire::base_url;
-use crate::services::customers::change_customer;
-use crate::services::onboarding::*;
-use crate::services::provisioning::issue_token;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
@@ -28,6 +13,21 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller};
+use crate::db;
+use crate::error::ApiError;
+use crate::error::responses::Conflict;
+use crate::json::ValidJson;
+use crate::pagination::path_id;
+use crate::problems::ProblemCode;
+use crate::resources::provisioning::ScimToken;
+use crate::routes::onboarding::*;
+use crate::scim::wire::base_url;
+use crate::services::customers::change_customer;
+use crate::services::onboarding::*;
+use crate::services::provisioning::issue_token;
+use crate::state::{AppState, now};
 
 // ---------------------------------------------------------------------------
 // What each step accepts.

@@ -1,6 +1,14 @@
 //! Requests for more seats, from the platform operator's side: every MSP's,
 //! approved or rejected.
 
+use actix_web::{HttpResponse, web};
+use domain::seat_expansion::ExpansionStatus;
+use persistence::seat_expansion::{self};
+use persistence::transactions::write_transaction;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
 use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::Conflict;
@@ -9,13 +17,6 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, link_query, path_id};
 use crate::resources::seat_expansion::*;
 use crate::state::{AppState, now};
-use actix_web::{HttpResponse, web};
-use domain::seat_expansion::ExpansionStatus;
-use persistence::seat_expansion::{self};
-use persistence::transactions::write_transaction;
-use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 /// `?status=&limit=&cursor=` of the operator's list.
 #[derive(Debug, Deserialize, IntoParams)]

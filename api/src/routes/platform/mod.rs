@@ -1,5 +1,6 @@
-//! The platform operator's console: MSPs and their limits. MSP admins, API
-//! keys and customer sessions can't reach these routes.
+//! The platform operator's console: MSPs and their limits, and the MSPs'
+//! requests for more seats. MSP admins, API keys and customer sessions can't
+//! reach these routes.
 
 pub mod expansion_requests;
 pub mod msps;

@@ -1,17 +1,5 @@
 //! MSPs and their limits.
 
-use crate::auth::AuditEvent;
-use crate::auth::{Caller, audit_state, refresh_tokens};
-use crate::db;
-use crate::error::responses::Conflict;
-use crate::error::{ApiError, FieldErrors};
-use crate::json::ValidJson;
-use crate::mail;
-use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::problems::ProblemCode;
-use crate::services::admins::email_taken;
-use crate::services::admins::invite;
-use crate::state::{AppState, now};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,6 +15,18 @@ use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
+
+use crate::auth::{AuditEvent, Caller, audit_state, refresh_tokens};
+use crate::db;
+use crate::error::responses::Conflict;
+use crate::error::{ApiError, FieldErrors};
+use crate::json::ValidJson;
+use crate::mail;
+use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::problems::ProblemCode;
+use crate::services::admins::email_taken;
+use crate::services::admins::invite;
+use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/platform/msps";
 

@@ -1,5 +1,10 @@
 //! Signing in as a platform operator.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::error::ApiError;
 use crate::error::responses::{TooManyRequests, Unauthorized};
 use crate::json::ValidJson;
@@ -7,10 +12,6 @@ use crate::resources::sign_in::LoginRequest;
 use crate::services::sign_in::SignInCandidate;
 use crate::services::sign_in::guarded_sign_in;
 use crate::state::{AppState, now};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// An operator's access token.
 #[derive(Debug, Serialize, ToSchema)]

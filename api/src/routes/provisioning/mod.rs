@@ -3,6 +3,15 @@
 //! URL to give the identity provider, the last success and failure, and what
 //! SCIM did to accounts. The SCIM service itself is `crate::scim`.
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::Action;
+use persistence::scim_connections::{self, ScimConnectionRecord};
+use persistence::transactions::write_transaction;
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -12,14 +21,6 @@ use crate::scim::wire::base_url;
 use crate::services::accounts::customer_domains;
 use crate::services::provisioning::*;
 use crate::state::{AppState, now};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use domain::access::Action;
-use persistence::scim_connections::{self, ScimConnectionRecord};
-use persistence::transactions::write_transaction;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// The token a customer's SCIM connection uses.
 #[derive(Debug, Serialize, ToSchema)]

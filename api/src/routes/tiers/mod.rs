@@ -1,12 +1,13 @@
 //! The product catalogue: tiers and the features each includes.
 
-use crate::auth::Caller;
-use crate::error::ApiError;
 use actix_web::HttpResponse;
 use domain::access::Action;
 use domain::tiers::{Feature, Tier};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
 
 /// A feature of the product.
 #[derive(Debug, Serialize, ToSchema)]
