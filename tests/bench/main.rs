@@ -9,7 +9,8 @@
 //! of 10,000 accounts, sent twice.
 //!
 //! Settings: `BENCH_SECONDS` (per scenario, default 5), `BENCH_CONCURRENCY`
-//! (client tasks, default 32), `BENCH_ONLY=maa` (the metering part only), `BENCH_ONLY=scim`
+//! (client tasks, default 32), `BENCH_ONLY=portfolio` (the 10,000-customer part only), `BENCH_ONLY=maa`
+//! (the metering part only), `BENCH_ONLY=scim`
 //! (the SCIM part only: one customer with 10,000 users, lookups, pages, creates and patches under load). Traffic goes to 127.0.0.1 only, and every
 //! scenario stops after its duration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
@@ -619,7 +620,7 @@ async fn main() {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     let only = std::env::var("BENCH_ONLY").ok();
-    if only.is_none() {
+    if only.is_none() || only.as_deref() == Some("portfolio") {
         bench(Backend::Sqlite, "SQLite", seconds, concurrency).await;
         bench(Backend::Postgres, "PostgreSQL", seconds, concurrency).await;
     }

@@ -13,7 +13,7 @@ use persistence::seat_pool::{self, Refusal};
 use crate::auth::{AuditEvent, Caller, audit_state};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
-use crate::resources::customers::*;
+use crate::resources::customers::Customer;
 use crate::versions::stale;
 
 pub(crate) fn write_error(error: CustomerWriteError) -> ApiError {

@@ -19,8 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::customers::UpdateCustomer;
-use crate::resources::onboarding::Finding;
-use crate::resources::onboarding::*;
+use crate::resources::onboarding::{DeliveryTest, Finding, onboarding_path};
 
 /// Addresses outside the domains listed by name; the rest are counted.
 pub(crate) const OUTSIDE_EXAMPLES: usize = 20;

@@ -26,8 +26,8 @@ use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::field_schemas::{clearable_text_schema, text_schema};
 use crate::json::ValidJson;
 use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
-use crate::resources::accounts::*;
-use crate::services::accounts::*;
+use crate::resources::accounts::{Account, status_schema};
+use crate::services::accounts::{customer_domains, email_taken, refused, set_status};
 use crate::state::{AppState, now};
 
 /// A new account.

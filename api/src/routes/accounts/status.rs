@@ -15,9 +15,9 @@ use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::Conflict;
 use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
-use crate::resources::accounts::*;
-use crate::routes::accounts::*;
-use crate::services::accounts::*;
+use crate::resources::accounts::{Account, status_schema};
+use crate::routes::accounts::collection_path;
+use crate::services::accounts::set_status;
 use crate::state::{AppState, now};
 
 /// One kept change of an account's status.

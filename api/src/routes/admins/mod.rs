@@ -22,8 +22,8 @@ use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::problems::ProblemCode;
-use crate::resources::admins::*;
-use crate::services::admins::*;
+use crate::resources::admins::{Admin, ExtraPermissionName, Role};
+use crate::services::admins::{email_taken, invite, unique_as_email_taken};
 use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/admins";

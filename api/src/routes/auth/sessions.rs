@@ -16,8 +16,8 @@ use crate::error::ApiError;
 use crate::error::responses::{TooManyRequests, Unauthorized};
 use crate::json::ValidJson;
 use crate::problems::ProblemCode;
-use crate::resources::sign_in::*;
-use crate::services::sign_in::*;
+use crate::resources::sign_in::LoginRequest;
+use crate::services::sign_in::{SignInCandidate, guarded_sign_in};
 use crate::state::{AppState, now};
 
 /// A refresh token to exchange.

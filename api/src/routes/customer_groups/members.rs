@@ -13,7 +13,7 @@ use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
-use crate::routes::customer_groups::*;
+use crate::routes::customer_groups::{COLLECTION_PATH, CustomerGroup};
 use crate::state::{AppState, now};
 
 /// Lists the customers of a group, oldest first.

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::pagination::Page;
 use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
-use crate::resources::customers::*;
+use crate::resources::customers::{COLLECTION_PATH, Customer};
 use crate::state::AppState;
 
 /// Lists the MSP's customers, filtered and sorted.

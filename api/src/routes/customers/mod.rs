@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::json::ValidJson;
 use crate::pagination::path_id;
-use crate::resources::customers::*;
+use crate::resources::customers::{COLLECTION_PATH, CreateCustomer, Customer, UpdateCustomer};
 use crate::services::customers::{self as customers_service, change_customer};
 use crate::state::{AppState, now};
 use crate::versions::{Precondition, etag, not_modified};

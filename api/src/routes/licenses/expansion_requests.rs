@@ -16,7 +16,7 @@ use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
-use crate::resources::seat_expansion::*;
+use crate::resources::seat_expansion::SeatExpansionRequest;
 use crate::state::{AppState, now};
 
 /// A new request for more seats.

@@ -18,7 +18,7 @@ use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
-use crate::routes::maa::usage::*;
+use crate::routes::maa::usage::{MonthsParams, Window, window};
 use crate::state::{AppState, now};
 
 /// An item of the allowance catalogue.

@@ -13,8 +13,8 @@ use crate::db;
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::{Page, cut_page_with, decode_cursor, link_query, page_size};
 use crate::resources::onboarding::step_schema;
-use crate::routes::onboarding::readiness::*;
-use crate::services::onboarding::*;
+use crate::routes::onboarding::readiness::StepState;
+use crate::services::onboarding::{assess, find_customer, snapshot};
 use crate::state::{AppState, now};
 
 // ---------------------------------------------------------------------------

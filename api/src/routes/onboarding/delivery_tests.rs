@@ -20,9 +20,9 @@ use crate::error::ApiError;
 use crate::error::responses::{Conflict, NotFound};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::resources::onboarding::*;
-use crate::routes::onboarding::*;
-use crate::services::onboarding::*;
+use crate::resources::onboarding::{DeliveryTest, onboarding_path};
+use crate::routes::onboarding::editable_customer;
+use crate::services::onboarding::find_customer;
 use crate::state::{AppState, now};
 
 /// A delivery test to run.

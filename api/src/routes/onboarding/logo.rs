@@ -21,9 +21,9 @@ use crate::error::ApiError;
 use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
-use crate::resources::onboarding::*;
-use crate::routes::onboarding::*;
-use crate::services::onboarding::*;
+use crate::resources::onboarding::onboarding_path;
+use crate::routes::onboarding::editable_customer;
+use crate::services::onboarding::find_customer;
 use crate::state::{AppState, now};
 
 // ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::resources::onboarding::step_schema;
 use crate::resources::provisioning::ScimToken;
-use crate::services::onboarding::*;
+use crate::services::onboarding::{Snapshot, assess, editable, find_customer};
 use crate::state::AppState;
 
 /// One problem of a step.

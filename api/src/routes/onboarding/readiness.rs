@@ -14,9 +14,9 @@ use crate::error::responses::Conflict;
 use crate::pagination::path_id;
 use crate::resources::customers::Customer;
 use crate::resources::onboarding::{Finding, step_schema};
-use crate::routes::onboarding::*;
+use crate::routes::onboarding::step_status_schema;
 use crate::services::customers::change_customer;
-use crate::services::onboarding::*;
+use crate::services::onboarding::{assess, find_customer, snapshot};
 use crate::state::{AppState, now};
 
 /// The status of one step, for the review.

@@ -22,10 +22,10 @@ use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::provisioning::ScimToken;
-use crate::routes::onboarding::*;
+use crate::routes::onboarding::{Onboarding, render};
 use crate::scim::wire::base_url;
 use crate::services::customers::change_customer;
-use crate::services::onboarding::*;
+use crate::services::onboarding::{draft_changes, editable, field_problems, find_customer, saved_values, snapshot};
 use crate::services::provisioning::issue_token;
 use crate::state::{AppState, now};
 

@@ -15,7 +15,7 @@ use crate::error::responses::Conflict;
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, link_query, path_id};
-use crate::resources::seat_expansion::*;
+use crate::resources::seat_expansion::SeatExpansionRequest;
 use crate::state::{AppState, now};
 
 /// `?status=&limit=&cursor=` of the operator's list.

@@ -16,10 +16,10 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::path_id;
-use crate::resources::provisioning::*;
+use crate::resources::provisioning::ScimToken;
 use crate::scim::wire::base_url;
 use crate::services::accounts::customer_domains;
-use crate::services::provisioning::*;
+use crate::services::provisioning::issue_token;
 use crate::state::{AppState, now};
 
 /// The token a customer's SCIM connection uses.
