@@ -56,7 +56,8 @@ pub struct AccountRecord {
     /// Their id in the customer's directory.
     pub external_id: Option<String>,
     /// `active` or `inactive`.
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: AccountStatus,
     /// First day of the last month the account was active in.
     pub last_active_month: Option<NaiveDate>,
     /// When the status last changed (UTC).
@@ -73,10 +74,9 @@ pub struct AccountRecord {
 }
 
 impl AccountRecord {
-    /// The stored status; an unknown spelling reads as inactive, which
-    /// counts for nothing.
+    /// The account's status.
     pub fn account_status(&self) -> AccountStatus {
-        self.status.parse().unwrap_or(AccountStatus::Inactive)
+        self.status
     }
 
     /// The last month the account was active in.
@@ -118,7 +118,8 @@ pub struct StatusChangeRecord {
     /// The MSP.
     pub msp_id: String,
     /// The status from then on.
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: AccountStatus,
     /// When (UTC).
     pub changed_at: NaiveDateTime,
     /// Who made it (the audit log's actor label).
@@ -246,7 +247,7 @@ fn new_record(
         display_name: new.profile.display_name.as_ref().map(|v| v.as_str().to_owned()),
         department: new.profile.department.as_ref().map(|v| v.as_str().to_owned()),
         external_id: new.profile.external_id.as_ref().map(|v| v.as_str().to_owned()),
-        status: new.status.as_str().to_owned(),
+        status: new.status,
         last_active_month: effect.map(|effect| effect.last_active_month.first_day()),
         status_changed_at: at,
         deleted_at: None,
@@ -264,7 +265,7 @@ pub fn insert_all(conn: &mut DbConnection, records: &[AccountRecord], changed_by
             id: crate::new_id(),
             account_id: record.id.clone(),
             msp_id: record.msp_id.clone(),
-            status: record.status.clone(),
+            status: record.status,
             changed_at: record.created_at,
             changed_by: changed_by.to_owned(),
         })
@@ -282,11 +283,11 @@ pub fn load_accounts(
 ) -> Result<(), StoreError> {
     // Stays under SQLite's limit of bound parameters per statement.
     for batch in records.chunks(1_000) {
-        per_backend!(conn, |backend| diesel::insert_into(accounts::table).values(batch).execute(backend))?;
+        per_backend!(conn, |backend| diesel::insert_into(accounts::table).values(batch.to_vec()).execute(backend))?;
     }
     for batch in changes.chunks(2_000) {
         per_backend!(conn, |backend| diesel::insert_into(account_status_changes::table)
-            .values(batch)
+            .values(batch.to_vec())
             .execute(backend))?;
     }
     Ok(())
@@ -411,7 +412,7 @@ fn write_status(
             id: crate::new_id(),
             account_id: account.id.clone(),
             msp_id: account.msp_id.clone(),
-            status: to.as_str().to_owned(),
+            status: to,
             changed_at: at,
             changed_by: changed_by.to_owned(),
         })
@@ -583,7 +584,7 @@ impl<'a> StatusBatch<'a> {
         write_status(conn, account, to, effect, at, self.changed_by)?;
         self.count(Some(effect));
         Ok(AccountRecord {
-            status: to.as_str().to_owned(),
+            status: to,
             last_active_month: Some(effect.last_active_month.first_day()),
             status_changed_at: at,
             updated_at: at,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::onboarding::{DeliveryTestStatus, Step};
 
 use crate::schema::{accounts, customer_logos, customers, delivery_tests, onboarding_steps};
 use crate::{DbConnection, StoreError};
@@ -16,7 +17,8 @@ pub struct StepRecord {
     /// Its MSP.
     pub msp_id: String,
     /// The step's spelling.
-    pub step: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub step: Step,
     /// JSON object of what was saved and not applied elsewhere.
     pub saved_values: String,
     /// Skipped on purpose.
@@ -52,7 +54,7 @@ pub fn steps_of(conn: &mut DbConnection, msp_id: &str, customer_ids: &[String]) 
 
 /// Writes a step, replacing what it had.
 pub fn put_step(conn: &mut DbConnection, record: &StepRecord) -> Result<(), StoreError> {
-    let updated = diesel::update(onboarding_steps::table.find((&record.customer_id, &record.step)))
+    let updated = diesel::update(onboarding_steps::table.find((&record.customer_id, record.step.as_str())))
         .filter(onboarding_steps::msp_id.eq(&record.msp_id))
         .set((
             onboarding_steps::saved_values.eq(&record.saved_values),
@@ -63,7 +65,7 @@ pub fn put_step(conn: &mut DbConnection, record: &StepRecord) -> Result<(), Stor
         ))
         .execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(onboarding_steps::table).values(record).execute(conn)?;
+        diesel::insert_into(onboarding_steps::table).values(record.clone()).execute(conn)?;
     }
     Ok(())
 }
@@ -74,11 +76,11 @@ pub fn touch_step(
     conn: &mut DbConnection,
     msp_id: &str,
     customer_id: &str,
-    step: &str,
+    step: Step,
     by: &str,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let updated = diesel::update(onboarding_steps::table.find((customer_id, step)))
+    let updated = diesel::update(onboarding_steps::table.find((customer_id, step.as_str())))
         .filter(onboarding_steps::msp_id.eq(msp_id))
         .set((
             onboarding_steps::skipped.eq(false),
@@ -90,14 +92,14 @@ pub fn touch_step(
         let record = StepRecord {
             customer_id: customer_id.to_owned(),
             msp_id: msp_id.to_owned(),
-            step: step.to_owned(),
+            step,
             saved_values: "{}".to_owned(),
             skipped: false,
             refusal: None,
             saved_at: at,
             saved_by: by.to_owned(),
         };
-        diesel::insert_into(onboarding_steps::table).values(&record).execute(conn)?;
+        diesel::insert_into(onboarding_steps::table).values(record).execute(conn)?;
     }
     Ok(())
 }
@@ -191,7 +193,8 @@ pub struct DeliveryTestRecord {
     /// Hex SHA-256 of the confirmation link's token.
     pub token_hash: String,
     /// `sent`, `failed` or `confirmed`.
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: DeliveryTestStatus,
     /// What the relay answered.
     pub relay_response: Option<String>,
     /// When made (UTC).
@@ -204,7 +207,7 @@ pub struct DeliveryTestRecord {
 
 /// Stores a delivery test.
 pub fn insert_delivery_test(conn: &mut DbConnection, record: &DeliveryTestRecord) -> Result<(), StoreError> {
-    diesel::insert_into(delivery_tests::table).values(record).execute(conn)?;
+    diesel::insert_into(delivery_tests::table).values(record.clone()).execute(conn)?;
     Ok(())
 }
 

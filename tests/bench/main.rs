@@ -326,7 +326,7 @@ fn seed_accounts(
                 id: persistence::new_id(),
                 account_id: id.clone(),
                 msp_id: msp_id.to_owned(),
-                status: to.as_str().to_owned(),
+                status: to,
                 changed_at: at,
                 changed_by: "bench".to_owned(),
             });
@@ -341,7 +341,7 @@ fn seed_accounts(
             display_name: Some(format!("User {n}")),
             department: Some(["Finance", "Sales", "IT", "Ops"][n % 4].to_owned()),
             external_id: None,
-            status: status.as_str().to_owned(),
+            status,
             last_active_month: last_active.map(domain::maa::Month::first_day),
             status_changed_at: changed_at,
             deleted_at: None,

@@ -49,7 +49,7 @@ impl From<AccountRecord> for Account {
             display_name: record.display_name,
             department: record.department,
             external_id: record.external_id,
-            status: record.status,
+            status: record.status.as_str().to_owned(),
             status_changed_at: record.status_changed_at.and_utc(),
             created_at: record.created_at.and_utc(),
             updated_at: record.updated_at.and_utc(),

@@ -68,7 +68,7 @@ impl From<DeliveryTestRecord> for DeliveryTest {
         Self {
             id: r.id,
             recipient: r.recipient,
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             relay_response: r.relay_response,
             created_at: r.created_at.and_utc(),
             created_by: r.created_by,

@@ -47,10 +47,7 @@ pub(crate) struct Snapshot {
 
 pub(crate) fn snapshot(conn: &mut DbConnection, customer: CustomerRecord) -> Result<Snapshot, ApiError> {
     let (msp_id, id) = (customer.msp_id.clone(), customer.id.clone());
-    let steps = store::steps(conn, &msp_id, &id)?
-        .into_iter()
-        .filter_map(|record| record.step.parse::<Step>().ok().map(|step| (step, record)))
-        .collect();
+    let steps = store::steps(conn, &msp_id, &id)?.into_iter().map(|record| (record.step, record)).collect();
     let emails = store::account_emails(conn, &msp_id, &id)?;
     let outside = rules::outside_domains(emails.iter().map(String::as_str), &customer.domains)
         .into_iter()

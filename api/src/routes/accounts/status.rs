@@ -34,7 +34,11 @@ pub struct StatusChange {
 
 impl From<StatusChangeRecord> for StatusChange {
     fn from(record: StatusChangeRecord) -> Self {
-        Self { status: record.status, changed_at: record.changed_at.and_utc(), changed_by: record.changed_by }
+        Self {
+            status: record.status.as_str().to_owned(),
+            changed_at: record.changed_at.and_utc(),
+            changed_by: record.changed_by,
+        }
     }
 }
 

@@ -88,7 +88,7 @@ pub async fn create_delivery_test(
         customer_id: id.clone(),
         recipient: recipient.as_str().to_owned(),
         token_hash: storage_hash(&token),
-        status: status.as_str().to_owned(),
+        status,
         relay_response: Some(relay_response),
         created_at: at.naive_utc(),
         created_by: caller.actor.label.clone(),
@@ -105,7 +105,7 @@ pub async fn create_delivery_test(
                     action: AuditAction::OnboardingDeliveryTest,
                     target_id: &id,
                     before: None,
-                    after: Some(&json!({ "recipient": record.recipient, "status": record.status })),
+                    after: Some(&json!({ "recipient": record.recipient, "status": record.status.as_str() })),
                     at,
                 },
             )?;

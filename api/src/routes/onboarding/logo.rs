@@ -112,7 +112,7 @@ pub async fn put_logo(
         write_transaction(conn, |tx| {
             find_customer(tx, &msp_id, &id)?;
             store::put_logo(tx, &record)?;
-            store::touch_step(tx, &msp_id, &id, Step::Branding.as_str(), &caller.actor.label, at.naive_utc())?;
+            store::touch_step(tx, &msp_id, &id, Step::Branding, &caller.actor.label, at.naive_utc())?;
             let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
                 "sha256": record.sha256 });
             caller.record(

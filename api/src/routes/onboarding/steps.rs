@@ -275,7 +275,7 @@ pub async fn save_step(
         };
         check_input(step, &sent)?;
         editable(&customer)?;
-        let current = store::steps(conn, &msp_id, &id)?.into_iter().find(|r| r.step == step.as_str());
+        let current = store::steps(conn, &msp_id, &id)?.into_iter().find(|r| r.step == step);
         let mut values = saved_values(current.as_ref());
         let skip = sent.get("skip").and_then(Value::as_bool);
         for (key, value) in sent {
@@ -286,7 +286,7 @@ pub async fn save_step(
         let record = StepRecord {
             customer_id: id.clone(),
             msp_id: msp_id.clone(),
-            step: step.as_str().to_owned(),
+            step,
             saved_values: Value::Object(values.clone()).to_string(),
             skipped: skip.unwrap_or(false),
             refusal: None,
