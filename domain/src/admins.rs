@@ -1,51 +1,19 @@
 //! Admins of an MSP: roles and the password policy.
 
 use std::fmt;
-use std::str::FromStr;
 
 use crate::access::ExtraPermissions;
 use crate::email::EmailAddress;
+use crate::spelling::spelled_enum;
 
-/// What an admin may do. Owners manage other admins; standard admins do
-/// everything else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminRole {
-    /// Full control of the MSP, including its admins.
-    Owner,
-    /// Every permission except managing admins.
-    Standard,
-}
-
-impl AdminRole {
-    /// The stored and serialised spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Standard => "standard",
-        }
-    }
-}
-
-impl fmt::Display for AdminRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A role spelling that is not one of ours.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown admin role '{0}'")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for AdminRole {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "owner" => Ok(Self::Owner),
-            "standard" => Ok(Self::Standard),
-            other => Err(UnknownRole(other.to_owned())),
-        }
+spelled_enum! {
+    /// What an admin may do. Owners manage other admins; standard admins do
+    /// everything else.
+    pub enum AdminRole {
+        /// Full control of the MSP, including its admins.
+        Owner => "owner",
+        /// Every permission except managing admins.
+        Standard => "standard",
     }
 }
 

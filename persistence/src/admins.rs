@@ -20,7 +20,8 @@ pub struct AdminRecord {
     /// Lower-cased e-mail address, unique platform-wide.
     pub email: String,
     /// `owner` or `standard`.
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: AdminRole,
     /// Argon2id PHC string; empty while an invited admin has set no password.
     pub password_hash: String,
     /// When the admin was disabled, if ever.
@@ -65,14 +66,14 @@ pub fn insert(
         id: crate::new_id(),
         msp_id: msp_id.to_owned(),
         email: new.email.as_str().to_owned(),
-        role: new.role.as_str().to_owned(),
+        role: new.role,
         password_hash: new.password_hash.to_owned(),
         disabled_at: None,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
         permissions: new.permissions.to_stored(),
     };
-    diesel::insert_into(admins::table).values(&record).execute(conn)?;
+    diesel::insert_into(admins::table).values(record.clone()).execute(conn)?;
     Ok(record)
 }
 

@@ -18,7 +18,7 @@ pub struct GroupRecord {
     /// Free text.
     pub description: String,
     /// `sector`, `location` or `custom`.
-    pub kind: String,
+    pub kind: GroupKind,
     /// Customers in the group.
     pub member_count: i64,
     /// When created.
@@ -27,7 +27,7 @@ pub struct GroupRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customer_groups)]
 struct GroupRow {
     id: String,
@@ -35,7 +35,8 @@ struct GroupRow {
     name: String,
     sort_name: String,
     description: String,
-    kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    kind: GroupKind,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -102,11 +103,11 @@ pub fn insert(
         name: name.as_str().to_owned(),
         sort_name: name.sort_key(),
         description: description.as_str().to_owned(),
-        kind: kind.as_str().to_owned(),
+        kind,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    diesel::insert_into(customer_groups::table).values(&row).execute(conn)?;
+    diesel::insert_into(customer_groups::table).values(row.clone()).execute(conn)?;
     Ok(row.into_record(0))
 }
 

@@ -14,7 +14,6 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermissions, Permissions, Principal, Scopes};
-use domain::admins::AdminRole;
 use domain::audit::ActorType;
 use domain::audit::AuditAction;
 use persistence::admins::AdminRecord;
@@ -177,7 +176,7 @@ fn unauthenticated(code: ProblemCode, detail: &'static str, reason: impl Into<St
 
 /// The permissions an admin record holds now.
 pub fn admin_permissions(admin: &AdminRecord) -> Result<Permissions, ApiError> {
-    let role = admin.role.parse::<AdminRole>().map_err(ApiError::internal)?;
+    let role = admin.role;
     let extras = ExtraPermissions::from_stored(&admin.permissions).map_err(ApiError::internal)?;
     Ok(Permissions::of_admin(role, &extras))
 }

@@ -115,7 +115,7 @@ impl TryFrom<AdminRecord> for Admin {
     type Error = ApiError;
 
     fn try_from(record: AdminRecord) -> Result<Self, ApiError> {
-        let role = record.role.parse::<AdminRole>().map_err(ApiError::internal)?;
+        let role = record.role;
         let extras = ExtraPermissions::from_stored(&record.permissions).map_err(ApiError::internal)?;
         let permissions = extras.iter().map(ExtraPermissionName::from).collect();
         let status = domain::admins::AdminStatus::of(record.disabled_at.is_some(), record.has_password()).into();

@@ -106,10 +106,7 @@ pub struct UpdateAdmin {
 }
 
 pub(crate) fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
-    Ok(AdminStanding {
-        role: record.role.parse::<AdminRole>().map_err(ApiError::internal)?,
-        active: record.disabled_at.is_none(),
-    })
+    Ok(AdminStanding { role: record.role, active: record.disabled_at.is_none() })
 }
 
 pub(crate) fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {

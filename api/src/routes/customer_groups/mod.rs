@@ -56,7 +56,7 @@ impl From<GroupRecord> for CustomerGroup {
             id: record.id,
             name: record.name,
             description: record.description,
-            kind: record.kind,
+            kind: record.kind.as_str().to_owned(),
             member_count: record.member_count,
             created_at: record.created_at,
             updated_at: record.updated_at,
