@@ -1,13 +1,16 @@
 //! Use cases of accounts shared by the accounts API, the import and SCIM:
 //! status changes under the activation limits, and what a refusal means.
 
-use chrono::NaiveDateTime;
-use domain::accounts::{AccountStatus, ActivationRefusal};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::accounts::{AccountEmail, AccountStatus, ActivationRefusal, NewAccount, ProfileChanges};
+use domain::audit::AuditAction;
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
 use persistence::{DbConnection, StoreError, customers};
 
+use crate::auth::{AuditEvent, Caller, audit_state};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
+use crate::resources::accounts::Account;
 
 /// The activation limit an account ran into, as a 409 naming it.
 pub(crate) fn refused(refusal: ActivationRefusal) -> ApiError {
@@ -53,4 +56,100 @@ pub(crate) fn set_status(
     let changed = batch.change(tx, &current, to, at)?;
     batch.finish(tx)?;
     Ok((current, changed))
+}
+
+/// Creates an account of a customer under the activation limits (locked in
+/// this transaction), records its first status and audits it.
+pub(crate) fn create_account(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    new: &NewAccount,
+    at: DateTime<Utc>,
+) -> Result<Account, ApiError> {
+    let organization = Organization::Customer(customer_id);
+    let mut budget = accounts::lock_budget(tx, msp_id, organization, at.naive_utc())?.ok_or(ApiError::NotFound)?;
+    budget.change(None, new.status, None, domain::maa::Month::of(at.naive_utc())).map_err(refused)?;
+    let mut batch = StatusBatch::new(msp_id, organization, &caller.actor.label);
+    let record = batch.create(new, at.naive_utc());
+    accounts::insert_all(tx, std::slice::from_ref(&record), &caller.actor.label).map_err(email_taken)?;
+    batch.finish(tx)?;
+    let created = Account::from(record);
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::AccountCreated,
+            target_id: &created.id,
+            before: None,
+            after: Some(&audit_state(&created)),
+            at,
+        },
+    )?;
+    Ok(created)
+}
+
+/// Changes an account's address or descriptive fields; a change that
+/// changes nothing writes nothing.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn update_account(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    account_id: &str,
+    email: Option<&AccountEmail>,
+    changes: &ProfileChanges,
+    at: DateTime<Utc>,
+) -> Result<Account, ApiError> {
+    let current =
+        accounts::find(tx, msp_id, Organization::Customer(customer_id), account_id)?.ok_or(ApiError::NotFound)?;
+    let Some(mut changed) = current.with_profile(email, changes) else {
+        return Ok(Account::from(current));
+    };
+    changed.updated_at = at.naive_utc();
+    accounts::write_profile(tx, &changed, at.naive_utc()).map_err(email_taken)?;
+    let (before, after) = (Account::from(current), Account::from(changed));
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::AccountUpdated,
+            target_id: &after.id,
+            before: Some(&audit_state(&before)),
+            after: Some(&audit_state(&after)),
+            at,
+        },
+    )?;
+    Ok(after)
+}
+
+/// Deletes an account: deactivated first (its seat freed, its months still
+/// counted), then gone from the API.
+pub(crate) fn delete_account(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    account_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let organization = Organization::Customer(customer_id);
+    let (before, after) =
+        set_status(tx, msp_id, organization, account_id, AccountStatus::Inactive, &caller.actor.label, at.naive_utc())?;
+    accounts::mark_deleted(tx, &after.id, at.naive_utc())?;
+    let before = Account::from(before);
+    caller.record(
+        tx,
+        AuditEvent {
+            msp_id,
+            action: AuditAction::AccountDeleted,
+            target_id: &before.id,
+            before: Some(&audit_state(&before)),
+            after: None,
+            at,
+        },
+    )?;
+    Ok(())
 }

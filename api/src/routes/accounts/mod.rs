@@ -11,15 +11,14 @@ use domain::access::Action;
 use domain::accounts::{
     AccountEmail, AccountProfile, AccountStatus, Department, DisplayName, ExternalId, NewAccount, ProfileChanges,
 };
-use domain::audit::AuditAction;
-use persistence::accounts::{self, AccountFilter, Organization, StatusBatch};
+use persistence::accounts::{self, AccountFilter, Organization};
 use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors, InvalidField};
@@ -27,7 +26,7 @@ use crate::field_schemas::{clearable_text_schema, text_schema};
 use crate::json::ValidJson;
 use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
 use crate::resources::accounts::{Account, status_schema};
-use crate::services::accounts::{customer_domains, email_taken, refused, set_status};
+use crate::services::accounts::{self as accounts_service, customer_domains};
 use crate::state::{AppState, now};
 
 /// A new account.
@@ -249,29 +248,7 @@ pub async fn create_account(
                 status: status?.unwrap_or(AccountStatus::Active),
             })
         })())?;
-        write_transaction(conn, |tx| {
-            let organization = Organization::Customer(&customer_id);
-            let mut budget =
-                accounts::lock_budget(tx, &msp_id, organization, at.naive_utc())?.ok_or(ApiError::NotFound)?;
-            budget.change(None, new.status, None, domain::maa::Month::of(at.naive_utc())).map_err(refused)?;
-            let mut batch = StatusBatch::new(&msp_id, organization, &caller.actor.label);
-            let record = batch.create(&new, at.naive_utc());
-            accounts::insert_all(tx, std::slice::from_ref(&record), &caller.actor.label).map_err(email_taken)?;
-            batch.finish(tx)?;
-            let created = Account::from(record);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AccountCreated,
-                    target_id: &created.id,
-                    before: None,
-                    after: Some(&audit_state(&created)),
-                    at,
-                },
-            )?;
-            Ok(created)
-        })
+        write_transaction(conn, |tx| accounts_service::create_account(tx, &caller, &msp_id, &customer_id, &new, at))
     })
     .await?;
     let location = format!("{}/{}", collection_path(created.customer_id.as_deref().unwrap_or_default()), created.id);
@@ -348,26 +325,16 @@ pub async fn update_account(
         };
         errors.finish(Some(()))?;
         write_transaction(conn, |tx| {
-            let current = accounts::find(tx, &msp_id, Organization::Customer(&customer_id), &account_id)?
-                .ok_or(ApiError::NotFound)?;
-            let Some(mut changed) = current.with_profile(email.as_ref(), &changes) else {
-                return Ok(Account::from(current));
-            };
-            changed.updated_at = at.naive_utc();
-            accounts::write_profile(tx, &changed, at.naive_utc()).map_err(email_taken)?;
-            let (before, after) = (Account::from(current), Account::from(changed));
-            caller.record(
+            accounts_service::update_account(
                 tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AccountUpdated,
-                    target_id: &after.id,
-                    before: Some(&audit_state(&before)),
-                    after: Some(&audit_state(&after)),
-                    at,
-                },
-            )?;
-            Ok(after)
+                &caller,
+                &msp_id,
+                &customer_id,
+                &account_id,
+                email.as_ref(),
+                &changes,
+                at,
+            )
         })
     })
     .await?;
@@ -400,30 +367,7 @@ pub async fn delete_account(
     let at = now();
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            let organization = Organization::Customer(&customer_id);
-            let (before, after) = set_status(
-                tx,
-                &msp_id,
-                organization,
-                &account_id,
-                AccountStatus::Inactive,
-                &caller.actor.label,
-                at.naive_utc(),
-            )?;
-            accounts::mark_deleted(tx, &after.id, at.naive_utc())?;
-            let before = Account::from(before);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AccountDeleted,
-                    target_id: &before.id,
-                    before: Some(&audit_state(&before)),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
+            accounts_service::delete_account(tx, &caller, &msp_id, &customer_id, &account_id, at)
         })
     })
     .await?;
