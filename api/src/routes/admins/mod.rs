@@ -5,35 +5,28 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermission, ExtraPermissions};
-use domain::admins::{AdminRole, AdminStanding, INVITATION_TTL, OwnerExtrasError, extras_after};
-use domain::audit::AuditAction;
+use domain::admins::{AdminRole, INVITATION_TTL, extras_after};
 use domain::email::EmailAddress;
-use persistence::admins::{AdminRecord, AdminUpdate, NewAdmin};
 use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, audit_state, refresh_tokens};
+use crate::auth::{Caller, refresh_tokens};
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::Conflict;
 use crate::json::ValidJson;
 use crate::mail;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::problems::ProblemCode;
 use crate::resources::admins::{Admin, ExtraPermissionName, Role};
-use crate::services::admins::{email_taken, invite, unique_as_email_taken};
+use crate::services::admins::{self as admins_service, owner_extras};
 use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/admins";
 
 pub(crate) fn extras_of(names: &[ExtraPermissionName]) -> ExtraPermissions {
     names.iter().map(|&name| ExtraPermission::from(name)).collect()
-}
-
-pub(crate) fn owner_extras(error: OwnerExtrasError) -> ApiError {
-    ApiError::invalid("/permissions", error)
 }
 
 /// A new admin. They get a one-time link to set their password.
@@ -105,14 +98,6 @@ pub struct UpdateAdmin {
     pub disabled: Option<bool>,
 }
 
-pub(crate) fn standing(record: &AdminRecord) -> Result<AdminStanding, ApiError> {
-    Ok(AdminStanding { role: record.role, active: record.disabled_at.is_none() })
-}
-
-pub(crate) fn last_owner(error: domain::admins::LastOwnerError) -> ApiError {
-    ApiError::Conflict { code: ProblemCode::LastOwner, detail: error.to_string() }
-}
-
 /// Lists the MSP's admins, oldest first.
 ///
 /// Each admin has their role, extras and status (`invited`, `active` or `disabled`). Every admin of
@@ -174,26 +159,18 @@ pub async fn create_admin(
     let email_link = link.clone();
     let admin = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            let Some(msp) = persistence::msps::find(tx, &msp_id)? else { return Err(ApiError::NotFound) };
-            if persistence::admins::email_taken(tx, &email)? {
-                return Err(email_taken());
-            }
-            let new = NewAdmin { email: &email, role: role.into(), permissions: &extras, password_hash: "" };
-            let record = persistence::admins::insert(tx, &msp_id, &new, at).map_err(unique_as_email_taken)?;
-            invite(tx, &record, &msp.name, &refresh_tokens::storage_hash(&token), &email_link, at, notify)?;
-            let admin = Admin::try_from(record)?;
-            caller.record(
+            admins_service::create_admin(
                 tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AdminCreated,
-                    target_id: &admin.id,
-                    before: None,
-                    after: Some(&audit_state(&admin)),
-                    at,
-                },
-            )?;
-            Ok(admin)
+                &caller,
+                &msp_id,
+                &email,
+                role.into(),
+                &extras,
+                &refresh_tokens::storage_hash(&token),
+                &email_link,
+                notify,
+                at,
+            )
         })
     })
     .await?;
@@ -256,40 +233,16 @@ pub async fn update_admin(
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
-            persistence::msps::lock(tx, &msp_id)?;
-            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
-            let before = standing(&current)?;
-            let role: AdminRole = role.map_or(before.role, AdminRole::from);
-            let current_extras = ExtraPermissions::from_stored(&current.permissions).map_err(ApiError::internal)?;
-            let extras = extras_after(role, requested_extras.clone(), current_extras).map_err(owner_extras)?;
-            let disabled_at = match disabled {
-                Some(true) => Some(current.disabled_at.map_or(at, |t| t.and_utc())),
-                Some(false) => None,
-                None => current.disabled_at.map(|t| t.and_utc()),
-            };
-            let after = AdminStanding { role, active: disabled_at.is_none() };
-            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
-            domain::admins::check_keeps_an_owner(before, Some(after), others).map_err(last_owner)?;
-            let update = AdminUpdate { role, permissions: &extras, disabled_at };
-            let Some(record) = persistence::admins::update(tx, &msp_id, &id, &update, at)? else {
-                return Err(ApiError::NotFound);
-            };
-            if before.active && !after.active {
-                persistence::sessions::revoke_all_for_admin(tx, &msp_id, &id, at)?;
-            }
-            let (before_json, after_json) = (audit_state(&Admin::try_from(current)?), Admin::try_from(record.clone())?);
-            caller.record(
+            admins_service::update_admin(
                 tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AdminUpdated,
-                    target_id: &id,
-                    before: Some(&before_json),
-                    after: Some(&audit_state(&after_json)),
-                    at,
-                },
-            )?;
-            Ok(after_json)
+                &caller,
+                &msp_id,
+                &id,
+                role.map(AdminRole::from),
+                requested_extras.clone(),
+                disabled,
+                at,
+            )
         })
     })
     .await?;
@@ -319,26 +272,7 @@ pub async fn delete_admin(
     let id = path_id(&path)?;
     let at = now();
     db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            persistence::msps::lock(tx, &msp_id)?;
-            let Some(current) = persistence::admins::find(tx, &msp_id, &id)? else { return Err(ApiError::NotFound) };
-            let others = persistence::admins::count_other_active_owners(tx, &msp_id, &id)?;
-            domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
-            persistence::admins::delete(tx, &msp_id, &id)?;
-            let before = audit_state(&Admin::try_from(current)?);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AdminDeleted,
-                    target_id: &id,
-                    before: Some(&before),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+        write_transaction(conn, |tx| admins_service::delete_admin(tx, &caller, &msp_id, &id, at))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
