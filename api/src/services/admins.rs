@@ -169,14 +169,7 @@ pub(crate) fn delete_admin(
     let before = audit_state(&Admin::try_from(current)?);
     caller.record(
         tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AdminDeleted,
-            target_id: id,
-            before: Some(&before),
-            after: None,
-            at,
-        },
+        AuditEvent { msp_id, action: AuditAction::AdminDeleted, target_id: id, before: Some(&before), after: None, at },
     )?;
     Ok(())
 }
