@@ -3,7 +3,7 @@
 //! - layers: no `routes::x` imports `routes::y`, services import no route,
 //!   `error.rs` imports no route or service;
 //! - every feature folder of `routes/` says in its `mod.rs` what it is;
-//! - no file is over 600 lines;
+//! - no file of `api/src` or `persistence/src` is over 600 lines;
 //! - every route is registered through `crate::operations` (so it is in the
 //!   contract), and every operation annotated for the contract is registered.
 
@@ -78,7 +78,9 @@ fn layers_point_one_way() {
         let routes = named_after(&text, "crate::routes::");
         if let Some(own) = feature_of(&file) {
             for (line, name) in &routes {
-                if *name != own {
+                if *name == own {
+                    faults.push(format!("{file}:{line}: name the rest of the feature `{own}` through `super::`"));
+                } else {
                     faults.push(format!("{file}:{line}: the route feature `{own}` imports `routes::{name}`"));
                 }
             }
@@ -108,8 +110,12 @@ fn layers_point_one_way() {
 
 #[test]
 fn no_source_file_is_over_the_limit() {
+    // The HTTP layer and the storage layer; `domain` still has three long
+    // rule modules (SCIM filters, branding, onboarding) to split.
+    let persistence = Path::new(env!("CARGO_MANIFEST_DIR")).join("../persistence/src");
     let long: Vec<String> = sources(&source_root())
         .into_iter()
+        .chain(sources(&persistence))
         .filter(|(_, text)| text.lines().count() > MAX_LINES)
         .map(|(file, text)| format!("{file}: {} lines", text.lines().count()))
         .collect();

@@ -6,11 +6,13 @@
 //! timestamps are UTC.
 
 pub mod account_groups;
+pub mod account_status;
 pub mod accounts;
 pub mod admins;
 pub mod api_keys;
 pub mod audit;
 pub mod customer_groups;
+pub mod customer_lists;
 pub mod customer_sessions;
 pub mod customers;
 pub mod database;

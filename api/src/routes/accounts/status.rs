@@ -10,13 +10,13 @@ use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::collection_path;
 use crate::auth::{AuditEvent, Caller, audit_state};
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::Conflict;
 use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
 use crate::resources::accounts::{Account, status_schema};
-use crate::routes::accounts::collection_path;
 use crate::services::accounts::set_status;
 use crate::state::{AppState, now};
 

@@ -6,6 +6,7 @@ use domain::audit::AuditAction;
 use persistence::customer_groups::{self, Membership};
 use persistence::transactions::write_transaction;
 
+use super::{COLLECTION_PATH, CustomerGroup};
 use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
@@ -13,7 +14,6 @@ use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
-use crate::routes::customer_groups::{COLLECTION_PATH, CustomerGroup};
 use crate::state::{AppState, now};
 
 /// Lists the customers of a group, oldest first.

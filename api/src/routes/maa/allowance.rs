@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::usage::{MonthsParams, Window, window};
 use crate::auth::{AuditEvent, Caller, audit_state};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
-use crate::routes::maa::usage::{MonthsParams, Window, window};
 use crate::state::{AppState, now};
 
 /// An item of the allowance catalogue.

@@ -8,12 +8,12 @@ use persistence::onboarding::{self as store};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::readiness::StepState;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, InvalidField};
 use crate::pagination::{Page, cut_page_with, decode_cursor, link_query, page_size};
 use crate::resources::onboarding::step_schema;
-use crate::routes::onboarding::readiness::StepState;
 use crate::services::onboarding::{assess, find_customer, snapshot};
 use crate::state::{AppState, now};
 

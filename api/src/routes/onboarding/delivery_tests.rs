@@ -13,6 +13,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::editable_customer;
 use crate::auth::refresh_tokens::{random_token, storage_hash};
 use crate::auth::{AuditEvent, Caller};
 use crate::db;
@@ -21,7 +22,6 @@ use crate::error::responses::{Conflict, NotFound};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::onboarding::{DeliveryTest, onboarding_path};
-use crate::routes::onboarding::editable_customer;
 use crate::services::onboarding::find_customer;
 use crate::state::{AppState, now};
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::editable_customer;
 use crate::auth::refresh_tokens::sha256_hex;
 use crate::auth::{AuditEvent, Caller};
 use crate::db;
@@ -22,7 +23,6 @@ use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::onboarding::onboarding_path;
-use crate::routes::onboarding::editable_customer;
 use crate::services::onboarding::find_customer;
 use crate::state::{AppState, now};
 

@@ -7,6 +7,7 @@ use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::step_status_schema;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
@@ -14,7 +15,6 @@ use crate::error::responses::Conflict;
 use crate::pagination::path_id;
 use crate::resources::customers::Customer;
 use crate::resources::onboarding::{Finding, step_schema};
-use crate::routes::onboarding::step_status_schema;
 use crate::services::customers::change_customer;
 use crate::services::onboarding::{assess, find_customer, snapshot};
 use crate::state::{AppState, now};

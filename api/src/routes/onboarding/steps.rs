@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
 
+use super::{Onboarding, render};
 use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
@@ -22,7 +23,6 @@ use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::provisioning::ScimToken;
-use crate::routes::onboarding::{Onboarding, render};
 use crate::scim::wire::base_url;
 use crate::services::customers::change_customer;
 use crate::services::onboarding::{draft_changes, editable, field_problems, find_customer, saved_values, snapshot};
