@@ -19,3 +19,14 @@ where
     })
     .await?
 }
+
+/// Runs `work` in one write transaction (see
+/// [`persistence::transactions::write_transaction`]: retried from the start
+/// when the database asks for it) on the blocking thread pool.
+pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| persistence::transactions::write_transaction(conn, work)).await
+}

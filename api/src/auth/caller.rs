@@ -128,8 +128,9 @@ impl Caller {
     }
 }
 
-/// A change, as the audit log records it, before its author is known.
-#[derive(Debug, Clone, Copy)]
+/// A change, as the audit log records it, before its author is known:
+/// `AuditEvent::new(msp, action, target, at).before(&old).after(&new)`.
+#[derive(Debug, Clone)]
 pub struct AuditEvent<'a> {
     /// The MSP.
     pub msp_id: &'a str,
@@ -138,14 +139,48 @@ pub struct AuditEvent<'a> {
     /// Its id.
     pub target_id: &'a str,
     /// Its state before.
-    pub before: Option<&'a serde_json::Value>,
+    pub before: Option<serde_json::Value>,
     /// Its state after.
-    pub after: Option<&'a serde_json::Value>,
+    pub after: Option<serde_json::Value>,
     /// When.
     pub at: DateTime<Utc>,
 }
 
-impl AuditEvent<'_> {
+impl<'a> AuditEvent<'a> {
+    /// An event with no state recorded yet.
+    pub fn new(msp_id: &'a str, action: AuditAction, target_id: &'a str, at: DateTime<Utc>) -> Self {
+        Self { msp_id, action, target_id, before: None, after: None, at }
+    }
+
+    /// Records `state` as the target's state before the change.
+    #[must_use]
+    pub fn before(mut self, state: &impl serde::Serialize) -> Self {
+        self.before = Some(audit_state(state));
+        self
+    }
+
+    /// Records `state` as the target's state after the change.
+    #[must_use]
+    pub fn after(mut self, state: &impl serde::Serialize) -> Self {
+        self.after = Some(audit_state(state));
+        self
+    }
+
+    /// Records a state before the change that may not exist (a creation).
+    #[must_use]
+    pub fn with_before(mut self, state: Option<serde_json::Value>) -> Self {
+        self.before = state;
+        self
+    }
+
+    /// Records both states, either of which may not exist.
+    #[must_use]
+    pub fn with_states(mut self, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Self {
+        self.before = before;
+        self.after = after;
+        self
+    }
+
     /// The record of this change made by `actor`.
     pub fn by(&self, actor: &Actor, request_id: Option<&str>, client_addr: Option<&str>) -> AuditEventRecord {
         AuditEventRecord {
@@ -159,8 +194,8 @@ impl AuditEvent<'_> {
             action: self.action.as_str().to_owned(),
             target_type: self.action.target_type().to_owned(),
             target_id: self.target_id.to_owned(),
-            before_state: self.before.map(serde_json::Value::to_string),
-            after_state: self.after.map(serde_json::Value::to_string),
+            before_state: self.before.as_ref().map(serde_json::Value::to_string),
+            after_state: self.after.as_ref().map(serde_json::Value::to_string),
             request_id: request_id.map(str::to_owned),
             client_addr: client_addr.map(str::to_owned),
         }

@@ -90,14 +90,14 @@ fn save(
     let after_state = audit_state(&group, &fields.members);
     client.record(
         tx,
-        AuditEvent {
-            msp_id: &client.msp_id,
-            action: if before.is_some() { AuditAction::AccountGroupUpdated } else { AuditAction::AccountGroupCreated },
-            target_id: &group.id,
-            before: before_state.as_ref(),
-            after: Some(&after_state),
-            at: at.and_utc(),
-        },
+        AuditEvent::new(
+            &client.msp_id,
+            if before.is_some() { AuditAction::AccountGroupUpdated } else { AuditAction::AccountGroupCreated },
+            &group.id,
+            at.and_utc(),
+        )
+        .with_before(before_state)
+        .after(&after_state),
     )?;
     Ok((group, fields.members))
 }
@@ -214,14 +214,7 @@ pub async fn delete_group(
             let before = audit_state(&group, &members);
             client.record(
                 tx,
-                AuditEvent {
-                    msp_id: &client.msp_id,
-                    action: AuditAction::AccountGroupDeleted,
-                    target_id: &group.id,
-                    before: Some(&before),
-                    after: None,
-                    at,
-                },
+                AuditEvent::new(&client.msp_id, AuditAction::AccountGroupDeleted, &group.id, at).before(&before),
             )?;
             Ok(())
         })

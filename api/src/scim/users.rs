@@ -66,14 +66,7 @@ fn audit(
     let target = after.or(before).map(|r| r.id.as_str()).unwrap_or_default();
     client.record(
         tx,
-        AuditEvent {
-            msp_id: &client.msp_id,
-            action,
-            target_id: target,
-            before: before_state.as_ref(),
-            after: after_state.as_ref(),
-            at: at.and_utc(),
-        },
+        AuditEvent::new(&client.msp_id, action, target, at.and_utc()).with_states(before_state, after_state),
     )?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use domain::audit::AuditAction;
 use persistence::accounts::{self, AccountRecord, Organization, StatusBatch};
 use persistence::{DbConnection, StoreError, customers};
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::accounts::Account;
@@ -76,17 +76,7 @@ pub(crate) fn create_account(
     accounts::insert_all(tx, std::slice::from_ref(&record), &caller.actor.label).map_err(email_taken)?;
     batch.finish(tx)?;
     let created = Account::from(record);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AccountCreated,
-            target_id: &created.id,
-            before: None,
-            after: Some(&audit_state(&created)),
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::AccountCreated, &created.id, at).after(&created))?;
     Ok(created)
 }
 
@@ -113,14 +103,7 @@ pub(crate) fn update_account(
     let (before, after) = (Account::from(current), Account::from(changed));
     caller.record(
         tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AccountUpdated,
-            target_id: &after.id,
-            before: Some(&audit_state(&before)),
-            after: Some(&audit_state(&after)),
-            at,
-        },
+        AuditEvent::new(msp_id, AuditAction::AccountUpdated, &after.id, at).before(&before).after(&after),
     )?;
     Ok(after)
 }
@@ -140,16 +123,6 @@ pub(crate) fn delete_account(
         set_status(tx, msp_id, organization, account_id, AccountStatus::Inactive, &caller.actor.label, at.naive_utc())?;
     accounts::mark_deleted(tx, &after.id, at.naive_utc())?;
     let before = Account::from(before);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AccountDeleted,
-            target_id: &before.id,
-            before: Some(&audit_state(&before)),
-            after: None,
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::AccountDeleted, &before.id, at).before(&before))?;
     Ok(())
 }

@@ -90,17 +90,7 @@ pub(crate) fn create_admin(
     let record = persistence::admins::insert(tx, msp_id, &new, at).map_err(unique_as_email_taken)?;
     invite(tx, &record, &msp.name, token_hash, link, at, notify)?;
     let admin = Admin::try_from(record)?;
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AdminCreated,
-            target_id: &admin.id,
-            before: None,
-            after: Some(&audit_state(&admin)),
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::AdminCreated, &admin.id, at).after(&admin))?;
     Ok(admin)
 }
 
@@ -141,14 +131,7 @@ pub(crate) fn update_admin(
     let (before_json, after_json) = (audit_state(&Admin::try_from(current)?), Admin::try_from(record.clone())?);
     caller.record(
         tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::AdminUpdated,
-            target_id: id,
-            before: Some(&before_json),
-            after: Some(&audit_state(&after_json)),
-            at,
-        },
+        AuditEvent::new(msp_id, AuditAction::AdminUpdated, id, at).before(&before_json).after(&after_json),
     )?;
     Ok(after_json)
 }
@@ -167,10 +150,7 @@ pub(crate) fn delete_admin(
     domain::admins::check_keeps_an_owner(standing(&current)?, None, others).map_err(last_owner)?;
     persistence::admins::delete(tx, msp_id, id)?;
     let before = audit_state(&Admin::try_from(current)?);
-    caller.record(
-        tx,
-        AuditEvent { msp_id, action: AuditAction::AdminDeleted, target_id: id, before: Some(&before), after: None, at },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::AdminDeleted, id, at).before(&before))?;
     Ok(())
 }
 

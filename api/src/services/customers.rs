@@ -10,7 +10,7 @@ use domain::seats::{SeatChange, SeatCount};
 use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
 use persistence::seat_pool::{self, Refusal};
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::customers::Customer;
@@ -75,17 +75,7 @@ pub(crate) fn change_customer(
     let seat_change = changes.seats.map(|to| check_seat_change(tx, msp_id, &current, to)).transpose()?;
     let after =
         Customer::from(customers::apply(tx, msp_id, &current, changes, &caller.actor.label, at).map_err(write_error)?);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::CustomerUpdated,
-            target_id: id,
-            before: Some(&audit_state(&before)),
-            after: Some(&audit_state(&after)),
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CustomerUpdated, id, at).before(&before).after(&after))?;
     // Last, so that the MSP's row stays locked only until commit.
     if let Some(change) = seat_change.filter(|c| c.drawn() != 0) {
         seat_pool::draw(tx, msp_id, change.drawn())?.map_err(|refusal| refused(refusal, change.drawn()))?;
@@ -129,17 +119,7 @@ pub(crate) fn create_customer(
     at: DateTime<Utc>,
 ) -> Result<Customer, ApiError> {
     let created = Customer::from(customers::insert(tx, msp_id, new, &caller.actor.label, at).map_err(write_error)?);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::CustomerCreated,
-            target_id: &created.id,
-            before: None,
-            after: Some(&audit_state(&created)),
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CustomerCreated, &created.id, at).after(&created))?;
     // Last, so that the MSP's row — which every creation and seat
     // change of the MSP waits for — stays locked only until commit.
     let seats = new.seats.get();
@@ -166,16 +146,6 @@ pub(crate) fn delete_customer(
     customers::delete(tx, msp_id, id)?;
     seat_pool::release_customer_slot(tx, msp_id, current.seats)?;
     let before = Customer::from(current);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action: AuditAction::CustomerDeleted,
-            target_id: id,
-            before: Some(&audit_state(&before)),
-            after: None,
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CustomerDeleted, id, at).before(&before))?;
     Ok(())
 }

@@ -44,16 +44,7 @@ pub(crate) fn issue_token(
     let before_state = before.map(|b| serde_json::json!({ "token_prefix": b.token_prefix }));
     let after_state = serde_json::json!({ "token_prefix": record.token_prefix });
     let action = if before_state.is_some() { AuditAction::ScimTokenRotated } else { AuditAction::ScimTokenCreated };
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id,
-            action,
-            target_id: customer_id,
-            before: before_state.as_ref(),
-            after: Some(&after_state),
-            at,
-        },
-    )?;
+    caller
+        .record(tx, AuditEvent::new(msp_id, action, customer_id, at).with_before(before_state).after(&after_state))?;
     Ok((token, prefix))
 }

@@ -7,7 +7,7 @@ use persistence::DbConnection;
 use persistence::seat_expansion::{self};
 use persistence::seat_pool::{self};
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::resources::seat_expansion::SeatExpansionRequest;
@@ -46,16 +46,6 @@ pub(crate) fn decide(
     }
     seat_pool::grow(tx, &current.msp_id, decision.seats_added(current.seats))?;
     let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?);
-    caller.record(
-        tx,
-        AuditEvent {
-            msp_id: &current.msp_id,
-            action: decided,
-            target_id: id,
-            before: Some(&audit_state(&before)),
-            after: Some(&audit_state(&after)),
-            at,
-        },
-    )?;
+    caller.record(tx, AuditEvent::new(&current.msp_id, decided, id, at).before(&before).after(&after))?;
     Ok(after)
 }

@@ -5,7 +5,6 @@
 use actix_web::{HttpRequest, web};
 use domain::email::EmailAddress;
 use domain::login_protection::Verdict;
-use persistence::transactions::write_transaction;
 use persistence::{DbConnection, StoreError};
 
 use crate::auth::passwords;
@@ -98,15 +97,15 @@ where
     };
     let window_start = at - policy.window;
     let succeeded = outcome.is_ok();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            if succeeded {
-                persistence::login_throttles::clear(tx, &keys)
-            } else {
-                keys.iter().try_for_each(|key| persistence::login_throttles::record_failure(tx, key, at, window_start))
+    db::write(&state.pool, move |tx| {
+        if succeeded {
+            persistence::login_throttles::clear(tx, &keys)?;
+        } else {
+            for key in &keys {
+                persistence::login_throttles::record_failure(tx, key, at, window_start)?;
             }
-        })
-        .map_err(ApiError::from)
+        }
+        Ok(())
     })
     .await?;
     outcome.map_err(bad_credentials)

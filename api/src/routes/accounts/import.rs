@@ -336,17 +336,8 @@ pub async fn import_accounts(
                 "created": count("created"), "updated": count("updated"), "unchanged": count("unchanged"),
                 "rejected": count("rejected") + report.len(),
             });
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::AccountImported,
-                    target_id: &customer_id,
-                    before: None,
-                    after: Some(&summary),
-                    at,
-                },
-            )?;
+            caller
+                .record(tx, AuditEvent::new(&msp_id, AuditAction::AccountImported, &customer_id, at).after(&summary))?;
             Ok::<_, ApiError>(applied)
         })?;
         report.extend(applied);

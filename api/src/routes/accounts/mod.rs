@@ -365,10 +365,8 @@ pub async fn delete_account(
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            accounts_service::delete_account(tx, &caller, &msp_id, &customer_id, &account_id, at)
-        })
+    db::write(&state.pool, move |tx| {
+        accounts_service::delete_account(tx, &caller, &msp_id, &customer_id, &account_id, at)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

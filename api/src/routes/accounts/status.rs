@@ -6,12 +6,11 @@ use domain::access::Action;
 use domain::accounts::AccountStatus;
 use domain::audit::AuditAction;
 use persistence::accounts::{self, Organization, StatusChangeRecord};
-use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::collection_path;
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::Conflict;
@@ -51,28 +50,16 @@ pub(crate) async fn change_status(
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
     let at = now();
-    let changed = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let organization = Organization::Customer(&customer_id);
-            let (before, after) =
-                set_status(tx, &msp_id, organization, &account_id, to, &caller.actor.label, at.naive_utc())?;
-            let (before, after) = (Account::from(before), Account::from(after));
-            if before.status != after.status {
-                let action = AuditAction::account_status_changed(to);
-                caller.record(
-                    tx,
-                    AuditEvent {
-                        msp_id: &msp_id,
-                        action,
-                        target_id: &after.id,
-                        before: Some(&audit_state(&before)),
-                        after: Some(&audit_state(&after)),
-                        at,
-                    },
-                )?;
-            }
-            Ok(after)
-        })
+    let changed = db::write(&state.pool, move |tx| {
+        let organization = Organization::Customer(&customer_id);
+        let (before, after) =
+            set_status(tx, &msp_id, organization, &account_id, to, &caller.actor.label, at.naive_utc())?;
+        let (before, after) = (Account::from(before), Account::from(after));
+        if before.status != after.status {
+            let action = AuditAction::account_status_changed(to);
+            caller.record(tx, AuditEvent::new(&msp_id, action, &after.id, at).before(&before).after(&after))?;
+        }
+        Ok(after)
     })
     .await?;
     Ok(HttpResponse::Ok().json(changed))

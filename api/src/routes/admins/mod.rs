@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use domain::access::{Action, ExtraPermission, ExtraPermissions};
 use domain::admins::{AdminRole, INVITATION_TTL, extras_after};
 use domain::email::EmailAddress;
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -157,21 +156,19 @@ pub async fn create_admin(
     let at = now();
     let expires_at = at + INVITATION_TTL;
     let email_link = link.clone();
-    let admin = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            admins_service::create_admin(
-                tx,
-                &caller,
-                &msp_id,
-                &email,
-                role.into(),
-                &extras,
-                &refresh_tokens::storage_hash(&token),
-                &email_link,
-                notify,
-                at,
-            )
-        })
+    let admin = db::write(&state.pool, move |tx| {
+        admins_service::create_admin(
+            tx,
+            &caller,
+            &msp_id,
+            &email,
+            role.into(),
+            &extras,
+            &refresh_tokens::storage_hash(&token),
+            &email_link,
+            notify,
+            at,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", admin.id))).json(
@@ -231,19 +228,17 @@ pub async fn update_admin(
     let UpdateAdmin { role, permissions, disabled } = body.0;
     let requested_extras = permissions.as_deref().map(extras_of);
     let at = now();
-    let updated = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            admins_service::update_admin(
-                tx,
-                &caller,
-                &msp_id,
-                &id,
-                role.map(AdminRole::from),
-                requested_extras.clone(),
-                disabled,
-                at,
-            )
-        })
+    let updated = db::write(&state.pool, move |tx| {
+        admins_service::update_admin(
+            tx,
+            &caller,
+            &msp_id,
+            &id,
+            role.map(AdminRole::from),
+            requested_extras.clone(),
+            disabled,
+            at,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -271,10 +266,7 @@ pub async fn delete_admin(
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
     let id = path_id(&path)?;
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| admins_service::delete_admin(tx, &caller, &msp_id, &id, at))
-    })
-    .await?;
+    db::write(&state.pool, move |tx| admins_service::delete_admin(tx, &caller, &msp_id, &id, at)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

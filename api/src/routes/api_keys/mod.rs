@@ -8,7 +8,6 @@ use domain::access::{Action, Scope, Scopes};
 use domain::api_keys::{ApiKeyName, check_expiry};
 use domain::audit::AuditAction;
 use persistence::api_keys::ApiKeyRecord;
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -194,22 +193,10 @@ pub async fn create_api_key(
     };
     let key = ApiKey::from(record.clone());
     let audited = audit_state(&key);
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            persistence::api_keys::insert(tx, &record)?;
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::ApiKeyCreated,
-                    target_id: &record.id,
-                    before: None,
-                    after: Some(&audited),
-                    at,
-                },
-            )
-        })
-        .map_err(ApiError::from)
+    db::write(&state.pool, move |tx| {
+        persistence::api_keys::insert(tx, &record)?;
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::ApiKeyCreated, &record.id, at).after(&audited))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -261,27 +248,15 @@ pub async fn revoke_api_key(
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
     let id = path_id(&path)?;
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
-                return Err(ApiError::NotFound);
-            };
-            if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
-                return Err(ApiError::NotFound);
-            }
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::ApiKeyRevoked,
-                    target_id: &id,
-                    before: Some(&audit_state(&before)),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
+            return Err(ApiError::NotFound);
+        };
+        if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
+            return Err(ApiError::NotFound);
+        }
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::ApiKeyRevoked, &id, at).before(&before))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -6,7 +6,6 @@ use domain::admins::{NewPassword, PASSWORD_RESET_TTL};
 use domain::audit::AuditAction;
 use domain::email::EmailAddress;
 use persistence::password_tokens::TokenPurpose;
-use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -79,29 +78,17 @@ pub async fn set_password(
     let password = NewPassword::parse(&password, &email).map_err(|e| ApiError::invalid("/password", e))?;
     let hash = web::block(move || passwords::hash(password.expose())).await?.map_err(ApiError::internal)?;
     let caller = Caller::from_admin_link(&admin, &req)?;
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let Some(redeemed) = persistence::password_tokens::redeem(tx, &token_hash, at)? else {
-                return Err(invalid_link());
-            };
-            let (msp_id, admin_id) = (&redeemed.msp_id, &redeemed.admin_id);
-            persistence::admins::set_password(tx, msp_id, admin_id, &hash, at)?;
-            persistence::password_tokens::void_for_admin(tx, msp_id, admin_id, at)?;
-            persistence::sessions::revoke_all_for_admin(tx, msp_id, admin_id, at)?;
-            let detail = serde_json::json!({ "via": redeemed.purpose });
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id,
-                    action: AuditAction::AdminPasswordSet,
-                    target_id: admin_id,
-                    before: None,
-                    after: Some(&detail),
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        let Some(redeemed) = persistence::password_tokens::redeem(tx, &token_hash, at)? else {
+            return Err(invalid_link());
+        };
+        let (msp_id, admin_id) = (&redeemed.msp_id, &redeemed.admin_id);
+        persistence::admins::set_password(tx, msp_id, admin_id, &hash, at)?;
+        persistence::password_tokens::void_for_admin(tx, msp_id, admin_id, at)?;
+        persistence::sessions::revoke_all_for_admin(tx, msp_id, admin_id, at)?;
+        let detail = serde_json::json!({ "via": redeemed.purpose });
+        caller.record(tx, AuditEvent::new(msp_id, AuditAction::AdminPasswordSet, admin_id, at).after(&detail))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -127,26 +114,16 @@ pub async fn forgot_password(
     let link = mail::set_password_link(&state.public_url, &token);
     let at = now();
     let expires_at = at + PASSWORD_RESET_TTL;
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let Some(admin) = persistence::admins::find_by_email(tx, &email)? else { return Ok(()) };
-            if admin.disabled_at.is_some() {
-                return Ok(());
-            }
-            let hash = refresh_tokens::storage_hash(&token);
-            persistence::password_tokens::insert(
-                tx,
-                &admin.msp_id,
-                &admin.id,
-                TokenPurpose::Reset,
-                &hash,
-                at,
-                expires_at,
-            )?;
-            let (subject, body) = mail::password_reset(&link, expires_at);
-            persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;
-            Ok::<_, ApiError>(())
-        })
+    db::write(&state.pool, move |tx| {
+        let Some(admin) = persistence::admins::find_by_email(tx, &email)? else { return Ok(()) };
+        if admin.disabled_at.is_some() {
+            return Ok(());
+        }
+        let hash = refresh_tokens::storage_hash(&token);
+        persistence::password_tokens::insert(tx, &admin.msp_id, &admin.id, TokenPurpose::Reset, &hash, at, expires_at)?;
+        let (subject, body) = mail::password_reset(&link, expires_at);
+        persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;
+        Ok::<_, ApiError>(())
     })
     .await?;
     Ok(HttpResponse::Accepted().finish())

@@ -4,7 +4,6 @@ use actix_web::{HttpResponse, web};
 use domain::access::Action;
 use domain::audit::AuditAction;
 use persistence::customer_groups::{self, Membership};
-use persistence::transactions::write_transaction;
 
 use super::{COLLECTION_PATH, CustomerGroup};
 use crate::auth::{AuditEvent, Caller};
@@ -80,26 +79,15 @@ pub async fn add_group_customer(
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| match customer_groups::add_member(tx, &msp_id, &id, &customer_id, at)? {
-            Membership::NotFound => Err(ApiError::NotFound),
-            Membership::AlreadyMember => Ok(()),
-            Membership::Added => {
-                let member = serde_json::json!({ "customer_id": customer_id });
-                caller.record(
-                    tx,
-                    AuditEvent {
-                        msp_id: &msp_id,
-                        action: AuditAction::CustomerGroupMemberAdded,
-                        target_id: &id,
-                        before: None,
-                        after: Some(&member),
-                        at,
-                    },
-                )?;
-                Ok(())
-            }
-        })
+    db::write(&state.pool, move |tx| match customer_groups::add_member(tx, &msp_id, &id, &customer_id, at)? {
+        Membership::NotFound => Err(ApiError::NotFound),
+        Membership::AlreadyMember => Ok(()),
+        Membership::Added => {
+            let member = serde_json::json!({ "customer_id": customer_id });
+            caller
+                .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupMemberAdded, &id, at).after(&member))?;
+            Ok(())
+        }
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -128,25 +116,14 @@ pub async fn remove_group_customer(
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            if !customer_groups::remove_member(tx, &msp_id, &id, &customer_id)? {
-                return Err(ApiError::NotFound);
-            }
-            let member = serde_json::json!({ "customer_id": customer_id });
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerGroupMemberRemoved,
-                    target_id: &id,
-                    before: Some(&member),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        if !customer_groups::remove_member(tx, &msp_id, &id, &customer_id)? {
+            return Err(ApiError::NotFound);
+        }
+        let member = serde_json::json!({ "customer_id": customer_id });
+        caller
+            .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupMemberRemoved, &id, at).before(&member))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

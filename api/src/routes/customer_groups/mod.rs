@@ -10,13 +10,12 @@ use domain::access::Action;
 use domain::audit::AuditAction;
 use domain::customer_groups::{GroupDescription, GroupKind, GroupName};
 use persistence::customer_groups::{self, GroupRecord, GroupWriteError};
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors};
@@ -185,24 +184,13 @@ pub async fn create_customer_group(
     let kind = errors.check("/kind", body.kind.parse::<GroupKind>());
     let (name, description, kind) = errors.finish((|| Some((name?, description?, kind?)))())?;
     let at = now();
-    let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let created = CustomerGroup::from(
-                customer_groups::insert(tx, &msp_id, &name, &description, kind, at).map_err(write_error)?,
-            );
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerGroupCreated,
-                    target_id: &created.id,
-                    before: None,
-                    after: Some(&audit_state(&created)),
-                    at,
-                },
-            )?;
-            Ok(created)
-        })
+    let created = db::write(&state.pool, move |tx| {
+        let created = CustomerGroup::from(
+            customer_groups::insert(tx, &msp_id, &name, &description, kind, at).map_err(write_error)?,
+        );
+        caller
+            .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupCreated, &created.id, at).after(&created))?;
+        Ok(created)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -265,26 +253,17 @@ pub async fn update_customer_group(
     let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
     errors.finish(Some(()))?;
     let at = now();
-    let updated = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
-            let after = customer_groups::update(tx, &msp_id, &id, name.as_ref(), description.as_ref(), kind, at)
-                .map_err(write_error)?
-                .map(CustomerGroup::from)
-                .ok_or(ApiError::NotFound)?;
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerGroupUpdated,
-                    target_id: &id,
-                    before: Some(&audit_state(&before)),
-                    after: Some(&audit_state(&after)),
-                    at,
-                },
-            )?;
-            Ok(after)
-        })
+    let updated = db::write(&state.pool, move |tx| {
+        let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
+        let after = customer_groups::update(tx, &msp_id, &id, name.as_ref(), description.as_ref(), kind, at)
+            .map_err(write_error)?
+            .map(CustomerGroup::from)
+            .ok_or(ApiError::NotFound)?;
+        caller.record(
+            tx,
+            AuditEvent::new(&msp_id, AuditAction::CustomerGroupUpdated, &id, at).before(&before).after(&after),
+        )?;
+        Ok(after)
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -310,23 +289,11 @@ pub async fn delete_customer_group(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
-            customer_groups::delete(tx, &msp_id, &id)?;
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerGroupDeleted,
-                    target_id: &id,
-                    before: Some(&audit_state(&before)),
-                    after: None,
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
+        customer_groups::delete(tx, &msp_id, &id)?;
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupDeleted, &id, at).before(&before))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

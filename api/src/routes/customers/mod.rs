@@ -52,10 +52,8 @@ pub async fn create_customer(
     let msp_id = caller.authorize(Action::CreateCustomer)?.to_owned();
     let new = body.0.into_domain()?;
     let at = now();
-    let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| customers_service::create_customer(tx, &caller, &msp_id, &new, at))
-    })
-    .await?;
+    let created =
+        db::write(&state.pool, move |tx| customers_service::create_customer(tx, &caller, &msp_id, &new, at)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
         .insert_header((header::ETAG, etag(created.version)))
@@ -171,10 +169,8 @@ pub async fn delete_customer(
     let msp_id = caller.authorize(Action::DeleteCustomer(&id))?.to_owned();
     let precondition = Precondition::from_request(&req);
     let at = now();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            customers_service::delete_customer(tx, &caller, &msp_id, &id, precondition.versions(), at)
-        })
+    db::write(&state.pool, move |tx| {
+        customers_service::delete_customer(tx, &caller, &msp_id, &id, precondition.versions(), at)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -7,7 +7,6 @@ use domain::access::Action;
 use domain::audit::AuditAction;
 use domain::sessions::CUSTOMER_SESSION_TTL;
 use persistence::customer_sessions::CustomerSessionRecord;
-use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -72,27 +71,15 @@ pub async fn start_customer_session(
     };
     let session_id = session.id.clone();
     let token_msp_id = msp_id.clone();
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            if persistence::customers::find(tx, &msp_id, &id)?.is_none() {
-                return Err(ApiError::NotFound);
-            }
-            persistence::customer_sessions::insert(tx, &session)?;
-            let after =
-                serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerSessionStarted,
-                    target_id: &id,
-                    before: None,
-                    after: Some(&after),
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        if persistence::customers::find(tx, &msp_id, &id)?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        persistence::customer_sessions::insert(tx, &session)?;
+        let after =
+            serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerSessionStarted, &id, at).after(&after))?;
+        Ok(())
     })
     .await?;
     let customer = path.into_inner();

@@ -6,12 +6,11 @@ use domain::access::Action;
 use domain::audit::AuditAction;
 use domain::seat_expansion::check_requested_seats;
 use persistence::seat_expansion::{self};
-use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
@@ -58,29 +57,14 @@ pub async fn create_seat_expansion_request(
     let reason = body.0.reason.unwrap_or_default().trim().to_owned();
     let seats = errors.finish(seats)?;
     let at = now();
-    let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let created = SeatExpansionRequest::from(seat_expansion::insert(
-                tx,
-                &msp_id,
-                seats,
-                &reason,
-                &caller.actor.label,
-                at,
-            )?);
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::SeatExpansionRequested,
-                    target_id: &created.id,
-                    before: None,
-                    after: Some(&audit_state(&created)),
-                    at,
-                },
-            )?;
-            Ok(created)
-        })
+    let created = db::write(&state.pool, move |tx| {
+        let created =
+            SeatExpansionRequest::from(seat_expansion::insert(tx, &msp_id, seats, &reason, &caller.actor.label, at)?);
+        caller.record(
+            tx,
+            AuditEvent::new(&msp_id, AuditAction::SeatExpansionRequested, &created.id, at).after(&created),
+        )?;
+        Ok(created)
     })
     .await?;
     Ok(HttpResponse::Created()

@@ -6,12 +6,11 @@ use domain::access::Action;
 use domain::audit::AuditAction;
 use domain::seats::{SeatPool, WarningThreshold};
 use persistence::seat_pool::{self, PoolRecord};
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
 use crate::json::ValidJson;
@@ -118,24 +117,15 @@ pub async fn update_seat_pool(
     let threshold = WarningThreshold::new(body.0.warning_threshold_percent)
         .map_err(|e| ApiError::invalid("/warning_threshold_percent", e))?;
     let at = now();
-    let summary = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let before = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
-            seat_pool::set_warning_percent(tx, &msp_id, threshold.percent())?;
-            let after = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::SeatPoolUpdated,
-                    target_id: &msp_id,
-                    before: Some(&audit_state(&before)),
-                    after: Some(&audit_state(&after)),
-                    at,
-                },
-            )?;
-            Ok(after)
-        })
+    let summary = db::write(&state.pool, move |tx| {
+        let before = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
+        seat_pool::set_warning_percent(tx, &msp_id, threshold.percent())?;
+        let after = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
+        caller.record(
+            tx,
+            AuditEvent::new(&msp_id, AuditAction::SeatPoolUpdated, &msp_id, at).before(&before).after(&after),
+        )?;
+        Ok(after)
     })
     .await?;
     Ok(HttpResponse::Ok().json(summary))

@@ -8,13 +8,12 @@ use domain::allowance::{self, OrderQuantity, SKUS, Sku};
 use domain::audit::AuditAction;
 use domain::maa::Month;
 use persistence::maa::{self as store, OrderRecord};
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::usage::{MonthsParams, Window, window};
-use crate::auth::{AuditEvent, Caller, audit_state};
+use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
@@ -247,23 +246,11 @@ pub async fn create_allowance_order(
         ordered_at: at.naive_utc(),
         ordered_by: caller.actor.label.clone(),
     };
-    let created = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            store::insert_order(tx, &record)?;
-            let created = AllowanceOrder::from(record.clone());
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::MaaOrderCreated,
-                    target_id: &created.id,
-                    before: None,
-                    after: Some(&audit_state(&created)),
-                    at,
-                },
-            )?;
-            Ok(created)
-        })
+    let created = db::write(&state.pool, move |tx| {
+        store::insert_order(tx, &record)?;
+        let created = AllowanceOrder::from(record.clone());
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::MaaOrderCreated, &created.id, at).after(&created))?;
+        Ok(created)
     })
     .await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/maa/orders")).json(created))

@@ -7,7 +7,6 @@ use domain::access::Action;
 use domain::audit::AuditAction;
 use domain::onboarding::DeliveryTestStatus;
 use persistence::onboarding::{self as store, DeliveryTestRecord};
-use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -95,22 +94,14 @@ pub async fn create_delivery_test(
         confirmed_at: None,
     };
     let test = DeliveryTest::from(record.clone());
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            store::insert_delivery_test(tx, &record)?;
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::OnboardingDeliveryTest,
-                    target_id: &id,
-                    before: None,
-                    after: Some(&json!({ "recipient": record.recipient, "status": record.status.as_str() })),
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+    db::write(&state.pool, move |tx| {
+        store::insert_delivery_test(tx, &record)?;
+        caller.record(
+            tx,
+            AuditEvent::new(&msp_id, AuditAction::OnboardingDeliveryTest, &id, at)
+                .after(&json!({ "recipient": record.recipient, "status": record.status.as_str() })),
+        )?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::Created()

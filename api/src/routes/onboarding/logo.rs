@@ -9,7 +9,6 @@ use domain::audit::AuditAction;
 use domain::onboarding::Step;
 use persistence::onboarding;
 use persistence::onboarding::{self as store};
-use persistence::transactions::write_transaction;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -108,26 +107,14 @@ pub async fn put_logo(
         uploaded_at: at,
         url: format!("{}/branding/logo", onboarding_path(&id)),
     };
-    db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            find_customer(tx, &msp_id, &id)?;
-            store::put_logo(tx, &record)?;
-            store::touch_step(tx, &msp_id, &id, Step::Branding, &caller.actor.label, at.naive_utc())?;
-            let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
+    db::write(&state.pool, move |tx| {
+        find_customer(tx, &msp_id, &id)?;
+        store::put_logo(tx, &record)?;
+        store::touch_step(tx, &msp_id, &id, Step::Branding, &caller.actor.label, at.naive_utc())?;
+        let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
                 "sha256": record.sha256 });
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::CustomerLogoUploaded,
-                    target_id: &id,
-                    before: None,
-                    after: Some(&after),
-                    at,
-                },
-            )?;
-            Ok(())
-        })
+        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerLogoUploaded, &id, at).after(&after))?;
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::Ok().json(uploaded))

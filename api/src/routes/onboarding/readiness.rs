@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
 use domain::customers::CustomerStatus;
-use persistence::transactions::write_transaction;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -124,19 +123,17 @@ pub async fn go_live(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let at = now();
-    let went_live = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let mut customer = Customer::from(find_customer(tx, &msp_id, &id)?);
-            if customer.status != CustomerStatus::Live.as_str() {
-                let changes =
-                    domain::customers::CustomerChanges { status: Some(CustomerStatus::Live), ..Default::default() };
-                customer = change_customer(tx, &caller, &msp_id, &id, None, &changes, at)?;
-            }
-            let record = find_customer(tx, &msp_id, &id)?;
-            let snapshot = snapshot(tx, record)?;
-            let (_, readiness) = assess(&snapshot, "");
-            Ok(WentLive { customer, warnings: readiness.warnings.iter().map(Finding::from).collect() })
-        })
+    let went_live = db::write(&state.pool, move |tx| {
+        let mut customer = Customer::from(find_customer(tx, &msp_id, &id)?);
+        if customer.status != CustomerStatus::Live.as_str() {
+            let changes =
+                domain::customers::CustomerChanges { status: Some(CustomerStatus::Live), ..Default::default() };
+            customer = change_customer(tx, &caller, &msp_id, &id, None, &changes, at)?;
+        }
+        let record = find_customer(tx, &msp_id, &id)?;
+        let snapshot = snapshot(tx, record)?;
+        let (_, readiness) = assess(&snapshot, "");
+        Ok(WentLive { customer, warnings: readiness.warnings.iter().map(Finding::from).collect() })
     })
     .await?;
     Ok(HttpResponse::Ok().json(went_live))

@@ -299,14 +299,8 @@ pub async fn save_step(
             store::put_step(tx, &record)?;
             caller.record(
                 tx,
-                AuditEvent {
-                    msp_id: &msp_id,
-                    action: AuditAction::OnboardingStepSaved,
-                    target_id: &id,
-                    before: None,
-                    after: Some(&json!({ "step": step.as_str(), "values": values, "skipped": record.skipped })),
-                    at,
-                },
+                AuditEvent::new(&msp_id, AuditAction::OnboardingStepSaved, &id, at)
+                    .after(&json!({ "step": step.as_str(), "values": values, "skipped": record.skipped })),
             )?;
             Ok::<(), ApiError>(())
         })?;

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use domain::seat_expansion::ExpansionStatus;
 use persistence::seat_expansion::{self};
-use persistence::transactions::write_transaction;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -149,10 +148,8 @@ async fn decide(
     let id = path_id(&path)?;
     let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let at = now();
-    let decided = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            crate::services::seat_expansion::decide(tx, &caller, &id, note.clone(), decision, at)
-        })
+    let decided = db::write(&state.pool, move |tx| {
+        crate::services::seat_expansion::decide(tx, &caller, &id, note.clone(), decision, at)
     })
     .await?;
     Ok(HttpResponse::Ok().json(decided))

@@ -11,7 +11,6 @@ use domain::msps::{MspLimits, MspName};
 use persistence::StoreError;
 use persistence::admins::NewAdmin;
 use persistence::msps::{LimitsUpdate, MspRecord};
-use persistence::transactions::write_transaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -201,38 +200,26 @@ pub async fn create_msp(
     let token = refresh_tokens::random_token();
     let link = mail::set_password_link(&state.public_url, &token);
     let at = now();
-    let msp = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            if persistence::msps::name_taken(tx, &name)? {
-                return Err(msp_exists());
-            }
-            if persistence::admins::email_taken(tx, &email)? {
-                return Err(email_taken());
-            }
-            let record = persistence::msps::insert(tx, &name, &limits, at).map_err(|e| match e {
-                StoreError::UniqueViolation(_) => msp_exists(),
-                other => other.into(),
-            })?;
-            let extras = ExtraPermissions::none();
-            let new = NewAdmin { email: &email, role: AdminRole::Owner, permissions: &extras, password_hash: "" };
-            let owner = persistence::admins::insert(tx, &record.id, &new, at)?;
-            invite(tx, &owner, &record.name, &refresh_tokens::storage_hash(&token), &link, at, true)?;
-            let msp = Msp::from(record);
-            let mut after = audit_state(&msp);
-            after["owner_email"] = serde_json::Value::String(owner.email.clone());
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &msp.id,
-                    action: AuditAction::MspCreated,
-                    target_id: &msp.id,
-                    before: None,
-                    after: Some(&after),
-                    at,
-                },
-            )?;
-            Ok(msp)
-        })
+    let msp = db::write(&state.pool, move |tx| {
+        if persistence::msps::name_taken(tx, &name)? {
+            return Err(msp_exists());
+        }
+        if persistence::admins::email_taken(tx, &email)? {
+            return Err(email_taken());
+        }
+        let record = persistence::msps::insert(tx, &name, &limits, at).map_err(|e| match e {
+            StoreError::UniqueViolation(_) => msp_exists(),
+            other => other.into(),
+        })?;
+        let extras = ExtraPermissions::none();
+        let new = NewAdmin { email: &email, role: AdminRole::Owner, permissions: &extras, password_hash: "" };
+        let owner = persistence::admins::insert(tx, &record.id, &new, at)?;
+        invite(tx, &owner, &record.name, &refresh_tokens::storage_hash(&token), &link, at, true)?;
+        let msp = Msp::from(record);
+        let mut after = audit_state(&msp);
+        after["owner_email"] = serde_json::Value::String(owner.email.clone());
+        caller.record(tx, AuditEvent::new(&msp.id, AuditAction::MspCreated, &msp.id, at).after(&after))?;
+        Ok(msp)
     })
     .await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", msp.id))).json(msp))
@@ -290,35 +277,24 @@ pub async fn update_msp(
     let limits = body.0.limits.check(&mut errors);
     let limits = errors.finish(limits)?;
     let at = now();
-    let msp = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |tx| {
-            let Some(before) = persistence::msps::find(tx, &id)?.map(Msp::from) else { return Err(ApiError::NotFound) };
-            let after = match persistence::msps::update_limits(tx, &id, &limits, at)? {
-                LimitsUpdate::Updated(record) => Msp::from(record),
-                LimitsUpdate::NotFound => return Err(ApiError::NotFound),
-                LimitsUpdate::BelowAllocated { allocated } => {
-                    return Err(ApiError::Conflict {
-                        code: ProblemCode::SeatPoolBelowAllocated,
-                        detail: format!(
-                            "The MSP has {allocated} seats allocated to customers; the seat pool total cannot be \
+    let msp = db::write(&state.pool, move |tx| {
+        let Some(before) = persistence::msps::find(tx, &id)?.map(Msp::from) else { return Err(ApiError::NotFound) };
+        let after = match persistence::msps::update_limits(tx, &id, &limits, at)? {
+            LimitsUpdate::Updated(record) => Msp::from(record),
+            LimitsUpdate::NotFound => return Err(ApiError::NotFound),
+            LimitsUpdate::BelowAllocated { allocated } => {
+                return Err(ApiError::Conflict {
+                    code: ProblemCode::SeatPoolBelowAllocated,
+                    detail: format!(
+                        "The MSP has {allocated} seats allocated to customers; the seat pool total cannot be \
                              lower. Lower customers' seats first."
-                        ),
-                    });
-                }
-            };
-            caller.record(
-                tx,
-                AuditEvent {
-                    msp_id: &id,
-                    action: AuditAction::MspLimitsChanged,
-                    target_id: &id,
-                    before: Some(&audit_state(&before)),
-                    after: Some(&audit_state(&after)),
-                    at,
-                },
-            )?;
-            Ok(after)
-        })
+                    ),
+                });
+            }
+        };
+        caller
+            .record(tx, AuditEvent::new(&id, AuditAction::MspLimitsChanged, &id, at).before(&before).after(&after))?;
+        Ok(after)
     })
     .await?;
     Ok(HttpResponse::Ok().json(msp))
