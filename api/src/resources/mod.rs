@@ -2,10 +2,16 @@
 //! one feature never borrows them from another's routes.
 
 pub mod accounts;
+pub mod allowance;
 pub mod admins;
+pub mod api_keys;
+pub mod customer_groups;
 pub mod customer_lists;
 pub mod customers;
+pub mod msps;
 pub mod onboarding;
+pub mod onboarding_steps;
 pub mod provisioning;
 pub mod seat_expansion;
+pub mod seat_pool;
 pub mod sign_in;

@@ -1,6 +1,6 @@
 //! Onboarding shapes shown by more than one place: what keeps a customer from
 //! going live (the readiness route and the `not_ready` problem) and a delivery
-//! test (its routes and the email step).
+//! test (its routes and the email step), and a stored logo.
 
 use chrono::{DateTime, Utc};
 use domain::onboarding::{self as rules, DeliveryTestStatus, Step};
@@ -87,4 +87,24 @@ pub(crate) fn delivery_status_schema() -> ObjectBuilder {
 
 pub(crate) fn onboarding_path(customer_id: &str) -> String {
     format!("/api/v1/customers/{customer_id}/onboarding")
+}
+
+/// A logo as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogoUploaded {
+    /// `image/png` or `image/svg+xml`, from the content.
+    #[schema(example = "image/png")]
+    pub content_type: String,
+    /// Width in pixels.
+    #[schema(example = 512)]
+    pub width: i64,
+    /// Height in pixels.
+    #[schema(example = 512)]
+    pub height: i64,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// When uploaded (UTC).
+    pub uploaded_at: DateTime<Utc>,
+    /// Where it is served.
+    pub url: String,
 }

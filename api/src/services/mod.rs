@@ -5,8 +5,18 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod allowance_orders;
+pub mod api_keys;
+pub mod customer_groups;
+pub mod customer_sessions;
 pub mod customers;
+pub mod delivery_tests;
+pub mod logos;
+pub mod msps;
 pub mod onboarding;
+pub mod onboarding_steps;
+pub mod passwords;
 pub mod provisioning;
 pub mod seat_expansion;
+pub mod seat_pool;
 pub mod sign_in;

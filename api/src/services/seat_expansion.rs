@@ -1,4 +1,4 @@
-//! The platform operator's decision on a request for more seats.
+//! Requests for more seats: the MSP asks, the platform operator decides.
 
 use chrono::{DateTime, Utc};
 use domain::audit::AuditAction;
@@ -48,4 +48,20 @@ pub(crate) fn decide(
     let after = SeatExpansionRequest::from(seat_expansion::find(tx, None, id)?.ok_or(ApiError::NotFound)?);
     caller.record(tx, AuditEvent::new(&current.msp_id, decided, id, at).before(&before).after(&after))?;
     Ok(after)
+}
+
+/// Records the MSP's request for `seats` more seats, `pending` until the
+/// operator decides, and audits it.
+pub fn request(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    seats: i64,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<SeatExpansionRequest, ApiError> {
+    let created =
+        SeatExpansionRequest::from(seat_expansion::insert(tx, msp_id, seats, reason, &caller.actor.label, at)?);
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::SeatExpansionRequested, &created.id, at).after(&created))?;
+    Ok(created)
 }

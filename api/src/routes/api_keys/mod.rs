@@ -6,102 +6,20 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Scope, Scopes};
 use domain::api_keys::{ApiKeyName, check_expiry};
-use domain::audit::AuditAction;
-use persistence::api_keys::ApiKeyRecord;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, api_key_secrets, audit_state};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::resources::api_keys::{ApiKey, CreatedApiKey, ScopeName};
+use crate::services::api_keys::{self, NewApiKey};
 use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/api-keys";
-
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ScopeName {
-    /// Read your MSP's data.
-    Read,
-    /// Read and change customers and licenses (within what the key's creator may do).
-    Write,
-}
-
-impl From<ScopeName> for Scope {
-    fn from(name: ScopeName) -> Self {
-        match name {
-            ScopeName::Read => Self::Read,
-            ScopeName::Write => Self::Write,
-        }
-    }
-}
-
-impl From<Scope> for ScopeName {
-    fn from(scope: Scope) -> Self {
-        match scope {
-            Scope::Read => Self::Read,
-            Scope::Write => Self::Write,
-        }
-    }
-}
-
-/// An API key, without its secret.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ApiKey {
-    /// Id (UUIDv7).
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// What it is for.
-    #[schema(example = "HaloPSA billing sync")]
-    pub name: String,
-    /// The first characters of the key, to recognise it.
-    #[schema(example = "mspk_3hx9q2mlw0ab")]
-    pub prefix: String,
-    /// What it may do.
-    pub scopes: Vec<ScopeName>,
-    /// The admin who created it; the key never does more than they may.
-    #[schema(format = Uuid)]
-    pub created_by: String,
-    /// When created (UTC).
-    pub created_at: DateTime<Utc>,
-    /// When last used (to the minute), if ever.
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// When it stops working, if ever.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKeyRecord> for ApiKey {
-    fn from(record: ApiKeyRecord) -> Self {
-        Self {
-            id: record.id,
-            name: record.name,
-            prefix: record.prefix,
-            // Stored scopes were parsed on the way in; an unreadable list shows as none.
-            scopes: Scopes::from_stored(&record.scopes)
-                .map(|scopes| scopes.iter().map(ScopeName::from).collect())
-                .unwrap_or_default(),
-            created_by: record.created_by,
-            created_at: record.created_at.and_utc(),
-            last_used_at: record.last_used_at.map(|t| t.and_utc()),
-            expires_at: record.expires_at.map(|t| t.and_utc()),
-        }
-    }
-}
-
-/// A new key and its secret, shown only now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedApiKey {
-    /// The key.
-    #[serde(flatten)]
-    pub key: ApiKey,
-    /// The whole key, to send as `Authorization: Bearer <secret>`. Shown only now; store it safely.
-    #[schema(example = "mspk_3hx9q2mlw0ab_Hq0dP0R7Yh9yLq3uX2q7c1Qm2C4o6uBvX3jz9kTn0eE")]
-    pub secret: String,
-}
 
 /// A new API key.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -177,32 +95,12 @@ pub async fn create_api_key(
     let scopes = errors.check("/scopes", Scopes::of(scopes.into_iter().map(Scope::from)));
     let expires_at = errors.check("/expires_at", check_expiry(expires_at, at));
     let (name, scopes, expires_at) = errors.finish(name.zip(scopes).zip(expires_at).map(|((n, s), e)| (n, s, e)))?;
-    let generated = api_key_secrets::generate();
-    let record = ApiKeyRecord {
-        id: persistence::new_id(),
-        msp_id: msp_id.clone(),
-        created_by: admin_id,
-        name: name.as_str().to_owned(),
-        prefix: generated.prefix,
-        secret_hash: generated.hash,
-        scopes: scopes.to_stored(),
-        created_at: at.naive_utc(),
-        last_used_at: None,
-        expires_at: expires_at.map(|t| t.naive_utc()),
-        revoked_at: None,
-    };
-    let key = ApiKey::from(record.clone());
-    let audited = audit_state(&key);
-    db::write(&state.pool, move |tx| {
-        persistence::api_keys::insert(tx, &record)?;
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::ApiKeyCreated, &record.id, at).after(&audited))?;
-        Ok(())
-    })
-    .await?;
+    let new = NewApiKey { created_by: admin_id, name, scopes, expires_at };
+    let created = db::write(&state.pool, move |tx| Ok(api_keys::issue(tx, &caller, &msp_id, &new, at)?)).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", key.id)))
+        .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.key.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(CreatedApiKey { key, secret: generated.secret }))
+        .json(created))
 }
 
 /// Reads one API key (without its secret).
@@ -248,17 +146,7 @@ pub async fn revoke_api_key(
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
     let id = path_id(&path)?;
     let at = now();
-    db::write(&state.pool, move |tx| {
-        let Some(before) = persistence::api_keys::find(tx, &msp_id, &id)?.map(ApiKey::from) else {
-            return Err(ApiError::NotFound);
-        };
-        if !persistence::api_keys::revoke(tx, &msp_id, &id, at)? {
-            return Err(ApiError::NotFound);
-        }
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::ApiKeyRevoked, &id, at).before(&before))?;
-        Ok(())
-    })
-    .await?;
+    db::write(&state.pool, move |tx| Ok(api_keys::revoke(tx, &caller, &msp_id, &id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,21 +2,15 @@
 //! for a reset link.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::admins::{NewPassword, PASSWORD_RESET_TTL};
-use domain::audit::AuditAction;
 use domain::email::EmailAddress;
-use persistence::password_tokens::TokenPurpose;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller, passwords, refresh_tokens};
-use crate::db;
 use crate::error::ApiError;
 use crate::json::ValidJson;
-use crate::mail;
-use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
+use crate::services;
+use crate::state::AppState;
 
 /// A new password and the link token that allows setting it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -42,13 +36,6 @@ pub struct ForgotPasswordRequest {
     pub email: String,
 }
 
-pub(crate) fn invalid_link() -> ApiError {
-    ApiError::BadRequest {
-        code: ProblemCode::InvalidLink,
-        detail: "This link is invalid, expired or already used; ask for a new one.".to_owned(),
-    }
-}
-
 /// Sets an admin's password from an invitation or reset link.
 ///
 /// The link works once. Setting a password ends the admin's other sessions
@@ -66,31 +53,7 @@ pub async fn set_password(
     body: ValidJson<SetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let SetPasswordRequest { token, password } = body.0;
-    let token_hash = refresh_tokens::storage_hash(&token);
-    let at = now();
-    let lookup_hash = token_hash.clone();
-    let found =
-        db::run(&state.pool, move |conn| Ok(persistence::password_tokens::find_valid(conn, &lookup_hash, at)?)).await?;
-    let Some((_, admin)) = found.filter(|(_, admin)| admin.disabled_at.is_none()) else {
-        return Err(invalid_link());
-    };
-    let email = EmailAddress::parse(&admin.email).map_err(ApiError::internal)?;
-    let password = NewPassword::parse(&password, &email).map_err(|e| ApiError::invalid("/password", e))?;
-    let hash = web::block(move || passwords::hash(password.expose())).await?.map_err(ApiError::internal)?;
-    let caller = Caller::from_admin_link(&admin, &req)?;
-    db::write(&state.pool, move |tx| {
-        let Some(redeemed) = persistence::password_tokens::redeem(tx, &token_hash, at)? else {
-            return Err(invalid_link());
-        };
-        let (msp_id, admin_id) = (&redeemed.msp_id, &redeemed.admin_id);
-        persistence::admins::set_password(tx, msp_id, admin_id, &hash, at)?;
-        persistence::password_tokens::void_for_admin(tx, msp_id, admin_id, at)?;
-        persistence::sessions::revoke_all_for_admin(tx, msp_id, admin_id, at)?;
-        let detail = serde_json::json!({ "via": redeemed.purpose });
-        caller.record(tx, AuditEvent::new(msp_id, AuditAction::AdminPasswordSet, admin_id, at).after(&detail))?;
-        Ok(())
-    })
-    .await?;
+    services::passwords::set_from_link(&state, &req, &token, &password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -110,21 +73,6 @@ pub async fn forgot_password(
     body: ValidJson<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Ok(email) = EmailAddress::parse(&body.0.email) else { return Ok(HttpResponse::Accepted().finish()) };
-    let token = refresh_tokens::random_token();
-    let link = mail::set_password_link(&state.public_url, &token);
-    let at = now();
-    let expires_at = at + PASSWORD_RESET_TTL;
-    db::write(&state.pool, move |tx| {
-        let Some(admin) = persistence::admins::find_by_email(tx, &email)? else { return Ok(()) };
-        if admin.disabled_at.is_some() {
-            return Ok(());
-        }
-        let hash = refresh_tokens::storage_hash(&token);
-        persistence::password_tokens::insert(tx, &admin.msp_id, &admin.id, TokenPurpose::Reset, &hash, at, expires_at)?;
-        let (subject, body) = mail::password_reset(&link, expires_at);
-        persistence::outbox::enqueue(tx, &admin.msp_id, &admin.email, &subject, &body, at)?;
-        Ok::<_, ApiError>(())
-    })
-    .await?;
+    services::passwords::send_reset_link(&state, email).await?;
     Ok(HttpResponse::Accepted().finish())
 }

@@ -2,17 +2,18 @@
 
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
-use domain::audit::AuditAction;
-use persistence::customer_groups::{self, Membership};
+use persistence::customer_groups;
 
-use super::{COLLECTION_PATH, CustomerGroup};
-use crate::auth::{AuditEvent, Caller};
+use super::COLLECTION_PATH;
+use crate::resources::customer_groups::CustomerGroup;
+use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
+use crate::services::customer_groups as groups;
 use crate::state::{AppState, now};
 
 /// Lists the customers of a group, oldest first.
@@ -79,17 +80,7 @@ pub async fn add_group_customer(
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::write(&state.pool, move |tx| match customer_groups::add_member(tx, &msp_id, &id, &customer_id, at)? {
-        Membership::NotFound => Err(ApiError::NotFound),
-        Membership::AlreadyMember => Ok(()),
-        Membership::Added => {
-            let member = serde_json::json!({ "customer_id": customer_id });
-            caller
-                .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupMemberAdded, &id, at).after(&member))?;
-            Ok(())
-        }
-    })
-    .await?;
+    db::write(&state.pool, move |tx| Ok(groups::add_member(tx, &caller, &msp_id, &id, &customer_id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -116,16 +107,7 @@ pub async fn remove_group_customer(
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::write(&state.pool, move |tx| {
-        if !customer_groups::remove_member(tx, &msp_id, &id, &customer_id)? {
-            return Err(ApiError::NotFound);
-        }
-        let member = serde_json::json!({ "customer_id": customer_id });
-        caller
-            .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupMemberRemoved, &id, at).before(&member))?;
-        Ok(())
-    })
-    .await?;
+    db::write(&state.pool, move |tx| Ok(groups::remove_member(tx, &caller, &msp_id, &id, &customer_id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,63 +5,26 @@ pub mod members;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use domain::access::Action;
-use domain::audit::AuditAction;
 use domain::customer_groups::{GroupDescription, GroupKind, GroupName};
-use persistence::customer_groups::{self, GroupRecord, GroupWriteError};
-use serde::{Deserialize, Serialize};
+use persistence::customer_groups;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::Conflict;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
-use crate::problems::ProblemCode;
+use crate::resources::customer_groups::CustomerGroup;
+use crate::resources::customer_groups::kind_schema;
+use crate::services::customer_groups::{self as groups, GroupChanges, NewGroup};
 use crate::state::{AppState, now};
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/customer-groups";
-
-/// A group of customers.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CustomerGroup {
-    /// Id (UUIDv7).
-    #[schema(format = Uuid, example = "0193a6c4-1f2e-7d3c-9a10-5b2f0c4d7e82")]
-    pub id: String,
-    /// Name, unique in your MSP without regard to case.
-    #[schema(example = "Dental practices")]
-    pub name: String,
-    /// Free text; may be empty.
-    #[schema(example = "Customers in the dental sector")]
-    pub description: String,
-    #[schema(schema_with = kind_schema)]
-    pub kind: String,
-    /// Customers in the group.
-    #[schema(example = 12)]
-    pub member_count: i64,
-    /// When created (UTC).
-    pub created_at: DateTime<Utc>,
-    /// When last changed (UTC).
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<GroupRecord> for CustomerGroup {
-    fn from(record: GroupRecord) -> Self {
-        Self {
-            id: record.id,
-            name: record.name,
-            description: record.description,
-            kind: record.kind.as_str().to_owned(),
-            member_count: record.member_count,
-            created_at: record.created_at,
-            updated_at: record.updated_at,
-        }
-    }
-}
 
 /// A new group.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -105,24 +68,6 @@ pub(crate) fn group_name_schema() -> ObjectBuilder {
         .max_length(Some(GroupName::MAX_CHARS))
         .pattern(Some(domain::text::NAME_PATTERN))
         .examples(["Dental practices"])
-}
-
-pub(crate) fn kind_schema() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some("What the group gathers customers by."))
-        .enum_values(Some(GroupKind::spellings()))
-        .examples(["sector"])
-}
-
-pub(crate) fn write_error(error: GroupWriteError) -> ApiError {
-    match error {
-        GroupWriteError::NameTaken => ApiError::Conflict {
-            code: ProblemCode::GroupNameTaken,
-            detail: "Another customer group of your MSP has this name.".to_owned(),
-        },
-        GroupWriteError::Store(store) => store.into(),
-    }
 }
 
 /// Lists your MSP's customer groups, oldest first.
@@ -182,17 +127,9 @@ pub async fn create_customer_group(
     let description =
         errors.check("/description", GroupDescription::parse(body.description.as_deref().unwrap_or_default()));
     let kind = errors.check("/kind", body.kind.parse::<GroupKind>());
-    let (name, description, kind) = errors.finish((|| Some((name?, description?, kind?)))())?;
+    let new = errors.finish((|| Some(NewGroup { name: name?, description: description?, kind: kind? }))())?;
     let at = now();
-    let created = db::write(&state.pool, move |tx| {
-        let created = CustomerGroup::from(
-            customer_groups::insert(tx, &msp_id, &name, &description, kind, at).map_err(write_error)?,
-        );
-        caller
-            .record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupCreated, &created.id, at).after(&created))?;
-        Ok(created)
-    })
-    .await?;
+    let created = db::write(&state.pool, move |tx| Ok(groups::create(tx, &caller, &msp_id, &new, at)?)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
         .json(created))
@@ -251,21 +188,9 @@ pub async fn update_customer_group(
         .description
         .and_then(|d| errors.check("/description", GroupDescription::parse(d.as_deref().unwrap_or_default())));
     let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
-    errors.finish(Some(()))?;
+    let changes = errors.finish(Some(GroupChanges { name, description, kind }))?;
     let at = now();
-    let updated = db::write(&state.pool, move |tx| {
-        let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
-        let after = customer_groups::update(tx, &msp_id, &id, name.as_ref(), description.as_ref(), kind, at)
-            .map_err(write_error)?
-            .map(CustomerGroup::from)
-            .ok_or(ApiError::NotFound)?;
-        caller.record(
-            tx,
-            AuditEvent::new(&msp_id, AuditAction::CustomerGroupUpdated, &id, at).before(&before).after(&after),
-        )?;
-        Ok(after)
-    })
-    .await?;
+    let updated = db::write(&state.pool, move |tx| Ok(groups::change(tx, &caller, &msp_id, &id, &changes, at)?)).await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -289,13 +214,7 @@ pub async fn delete_customer_group(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
     let at = now();
-    db::write(&state.pool, move |tx| {
-        let before = customer_groups::find(tx, &msp_id, &id)?.map(CustomerGroup::from).ok_or(ApiError::NotFound)?;
-        customer_groups::delete(tx, &msp_id, &id)?;
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerGroupDeleted, &id, at).before(&before))?;
-        Ok(())
-    })
-    .await?;
+    db::write(&state.pool, move |tx| Ok(groups::delete(tx, &caller, &msp_id, &id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,16 +4,15 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
-use domain::audit::AuditAction;
 use domain::sessions::CUSTOMER_SESSION_TTL;
-use persistence::customer_sessions::CustomerSessionRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::path_id;
+use crate::services::customer_sessions;
 use crate::state::{AppState, now};
 
 /// A token that reaches one customer only.
@@ -59,40 +58,19 @@ pub async fn start_customer_session(
     let msp_id = caller.authorize(Action::StartCustomerSession(&id))?.to_owned();
     let admin_id = caller.person_id()?;
     let at = now();
-    let expires_at = at + CUSTOMER_SESSION_TTL;
-    let session = CustomerSessionRecord {
-        id: persistence::new_id(),
-        msp_id: msp_id.clone(),
-        customer_id: id.clone(),
-        admin_id: admin_id.clone(),
-        created_at: at.naive_utc(),
-        expires_at: expires_at.naive_utc(),
-        ended_at: None,
-    };
-    let session_id = session.id.clone();
-    let token_msp_id = msp_id.clone();
-    db::write(&state.pool, move |tx| {
-        if persistence::customers::find(tx, &msp_id, &id)?.is_none() {
-            return Err(ApiError::NotFound);
-        }
-        persistence::customer_sessions::insert(tx, &session)?;
-        let after =
-            serde_json::json!({ "session_id": session.id, "admin_id": session.admin_id, "expires_at": expires_at });
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerSessionStarted, &id, at).after(&after))?;
-        Ok(())
-    })
-    .await?;
-    let customer = path.into_inner();
+    let session = db::write(&state.pool, move |tx| customer_sessions::start(tx, &caller, &msp_id, &admin_id, &id, at))
+        .await?;
+    let expires_at = session.expires_at.and_utc();
     let access_token = state
         .tokens
-        .issue_customer_session(&admin_id, &token_msp_id, &customer, &session_id, at, expires_at)
+        .issue_customer_session(&session.admin_id, &session.msp_id, &session.customer_id, &session.id, at, expires_at)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(CustomerSessionToken {
         access_token,
         token_type: "Bearer",
         expires_in: CUSTOMER_SESSION_TTL.num_seconds(),
         expires_at,
-        customer_id: customer,
-        session_id,
+        customer_id: session.customer_id,
+        session_id: session.id,
     }))
 }

@@ -3,19 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
-use domain::audit::AuditAction;
 use domain::seat_expansion::check_requested_seats;
-use persistence::seat_expansion::{self};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
 use crate::resources::seat_expansion::SeatExpansionRequest;
+use crate::services::seat_expansion;
 use crate::state::{AppState, now};
 
 /// A new request for more seats.
@@ -57,16 +56,8 @@ pub async fn create_seat_expansion_request(
     let reason = body.0.reason.unwrap_or_default().trim().to_owned();
     let seats = errors.finish(seats)?;
     let at = now();
-    let created = db::write(&state.pool, move |tx| {
-        let created =
-            SeatExpansionRequest::from(seat_expansion::insert(tx, &msp_id, seats, &reason, &caller.actor.label, at)?);
-        caller.record(
-            tx,
-            AuditEvent::new(&msp_id, AuditAction::SeatExpansionRequested, &created.id, at).after(&created),
-        )?;
-        Ok(created)
-    })
-    .await?;
+    let created =
+        db::write(&state.pool, move |tx| seat_expansion::request(tx, &caller, &msp_id, seats, &reason, at)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, "/api/v1/license/pool/expansion-requests".to_owned()))
         .json(created))
@@ -95,7 +86,7 @@ pub async fn list_seat_expansion_requests(
     let msp_id = caller.authorize(Action::ReadLicenses)?.to_owned();
     let (size, after) = params.read()?;
     let rows = db::run(&state.pool, move |conn| {
-        Ok(seat_expansion::list(conn, Some(&msp_id), None, after.as_deref(), size.fetch_limit())?)
+        Ok(persistence::seat_expansion::list(conn, Some(&msp_id), None, after.as_deref(), size.fetch_limit())?)
     })
     .await?;
     let mut page = cut_page("/api/v1/license/pool/expansion-requests", size, rows, |r| &r.id);

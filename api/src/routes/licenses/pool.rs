@@ -1,70 +1,19 @@
 //! The MSP's seat pool.
 
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
 use domain::access::Action;
-use domain::audit::AuditAction;
-use domain::seats::{SeatPool, WarningThreshold};
-use persistence::seat_pool::{self, PoolRecord};
-use serde::{Deserialize, Serialize};
+use domain::seats::WarningThreshold;
+use persistence::seat_pool;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{AuditEvent, Caller};
-use crate::db;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::json::ValidJson;
+use crate::resources::seat_pool::SeatPoolSummary;
 use crate::state::{AppState, now};
-
-/// The seat pool of your MSP.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SeatPoolSummary {
-    /// Seats bought (set by the platform operator).
-    #[schema(example = 500)]
-    pub total_seats: i64,
-    /// Seats allocated to customers.
-    #[schema(example = 455)]
-    pub allocated_seats: i64,
-    /// Seats left to allocate.
-    #[schema(example = 45)]
-    pub available_seats: i64,
-    /// When the pool renews, if known.
-    #[schema(format = Date, example = "2027-01-01")]
-    pub renewal_date: Option<NaiveDate>,
-    /// Allocated seats as a percentage of the total, rounded down to one decimal.
-    #[schema(example = 91.0)]
-    pub utilisation_percent: f64,
-    /// Utilisation at which `warning_level` becomes `warning`.
-    #[schema(example = 90)]
-    pub warning_threshold_percent: i64,
-    /// `none`, `warning` (utilisation at or above the threshold) or `exhausted` (no seat left).
-    #[schema(example = "warning")]
-    pub warning_level: &'static str,
-    /// Customers of your MSP.
-    #[schema(example = 42)]
-    pub customer_count: i64,
-    /// Most customers your MSP may have.
-    #[schema(example = 100)]
-    pub max_organizations: i64,
-}
-
-impl SeatPoolSummary {
-    fn of(record: &PoolRecord) -> Self {
-        let pool = SeatPool { total: record.seat_pool_total, allocated: record.seat_pool_allocated };
-        let threshold = WarningThreshold::from_stored(record.seat_pool_warning_percent);
-        Self {
-            total_seats: pool.total,
-            allocated_seats: pool.allocated,
-            available_seats: pool.available(),
-            renewal_date: record.seat_pool_renewal_date,
-            utilisation_percent: pool.utilisation_percent(),
-            warning_threshold_percent: threshold.percent(),
-            warning_level: pool.warning(threshold).as_str(),
-            customer_count: record.customer_count,
-            max_organizations: record.max_organizations,
-        }
-    }
-}
+use crate::{db, services};
 
 /// Settings of the seat pool that your MSP chooses.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -117,16 +66,8 @@ pub async fn update_seat_pool(
     let threshold = WarningThreshold::new(body.0.warning_threshold_percent)
         .map_err(|e| ApiError::invalid("/warning_threshold_percent", e))?;
     let at = now();
-    let summary = db::write(&state.pool, move |tx| {
-        let before = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
-        seat_pool::set_warning_percent(tx, &msp_id, threshold.percent())?;
-        let after = seat_pool::read(tx, &msp_id)?.map(|p| SeatPoolSummary::of(&p)).ok_or(ApiError::NotFound)?;
-        caller.record(
-            tx,
-            AuditEvent::new(&msp_id, AuditAction::SeatPoolUpdated, &msp_id, at).before(&before).after(&after),
-        )?;
-        Ok(after)
-    })
-    .await?;
+    let summary =
+        db::write(&state.pool, move |tx| services::seat_pool::set_warning_threshold(tx, &caller, &msp_id, threshold, at))
+            .await?;
     Ok(HttpResponse::Ok().json(summary))
 }

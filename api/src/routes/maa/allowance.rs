@@ -2,22 +2,21 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
 use domain::access::Action;
 use domain::allowance::{self, OrderQuantity, SKUS, Sku};
-use domain::audit::AuditAction;
-use domain::maa::Month;
 use persistence::maa::{self as store, OrderRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::usage::{MonthsParams, Window, window};
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, FieldErrors};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
+use crate::resources::allowance::AllowanceOrder;
+use crate::services::allowance_orders;
 use crate::state::{AppState, now};
 
 /// An item of the allowance catalogue.
@@ -48,55 +47,6 @@ impl From<&Sku> for SkuInfo {
 pub struct SkuList {
     /// Every SKU, smallest first.
     pub items: Vec<SkuInfo>,
-}
-
-/// An allowance order.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AllowanceOrder {
-    /// Id (UUIDv7).
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// The SKU ordered.
-    #[schema(example = "maa-1k-12m")]
-    pub sku: String,
-    /// Its name when ordered.
-    #[schema(example = "1K MAA Allowance")]
-    pub sku_name: String,
-    /// Units.
-    #[schema(example = 2)]
-    pub quantity: i64,
-    /// What the order adds to the allowance of each month in force:
-    /// quantity × the SKU's MAA per unit.
-    #[schema(example = 2000)]
-    pub monthly_allowance: i64,
-    /// First month in force (the month of the order), `YYYY-MM`.
-    #[schema(example = "2026-11")]
-    pub first_month: String,
-    /// Last month in force, `YYYY-MM`.
-    #[schema(example = "2027-10")]
-    pub last_month: String,
-    /// When ordered (UTC).
-    pub ordered_at: DateTime<Utc>,
-    /// Who ordered.
-    #[schema(example = "owner@msp.example")]
-    pub ordered_by: String,
-}
-
-impl From<OrderRecord> for AllowanceOrder {
-    fn from(record: OrderRecord) -> Self {
-        let order = record.allowance_order();
-        Self {
-            monthly_allowance: order.monthly_allowance(),
-            first_month: order.starts.to_string(),
-            last_month: order.ends_before().plus(-1).to_string(),
-            id: record.id,
-            sku: record.sku,
-            sku_name: record.sku_name,
-            quantity: record.quantity,
-            ordered_at: record.ordered_at.and_utc(),
-            ordered_by: record.ordered_by,
-        }
-    }
 }
 
 /// A new order.
@@ -234,25 +184,7 @@ pub async fn create_allowance_order(
     let quantity = errors.check("/quantity", OrderQuantity::new(body.quantity));
     let (sku, quantity) = errors.finish((|| Some((sku?, quantity?)))())?;
     let at = now();
-    let record = OrderRecord {
-        id: persistence::new_id(),
-        msp_id: msp_id.clone(),
-        sku: sku.id.to_owned(),
-        sku_name: sku.name.to_owned(),
-        quantity: quantity.get(),
-        maa_per_unit: sku.maa_per_unit,
-        term_months: i64::from(sku.term_months),
-        starts_month: Month::of(at.naive_utc()).first_day(),
-        ordered_at: at.naive_utc(),
-        ordered_by: caller.actor.label.clone(),
-    };
-    let created = db::write(&state.pool, move |tx| {
-        store::insert_order(tx, &record)?;
-        let created = AllowanceOrder::from(record.clone());
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::MaaOrderCreated, &created.id, at).after(&created))?;
-        Ok(created)
-    })
-    .await?;
+    let created = db::write(&state.pool, move |tx| allowance_orders::place(tx, &caller, &msp_id, sku, quantity, at)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/maa/orders")).json(created))
 }
 

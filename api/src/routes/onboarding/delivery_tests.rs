@@ -4,23 +4,21 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
-use domain::audit::AuditAction;
-use domain::onboarding::DeliveryTestStatus;
-use persistence::onboarding::{self as store, DeliveryTestRecord};
+use persistence::onboarding as store;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::editable_customer;
-use crate::auth::refresh_tokens::{random_token, storage_hash};
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
+use crate::auth::refresh_tokens::storage_hash;
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{Conflict, NotFound};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::onboarding::{DeliveryTest, onboarding_path};
+use crate::services::delivery_tests;
 use crate::services::onboarding::find_customer;
 use crate::state::{AppState, now};
 
@@ -64,46 +62,9 @@ pub async fn create_delivery_test(
     let customer = editable_customer(&state, &msp_id, &id).await?;
     let recipient = domain::accounts::AccountEmail::parse(&body.0.recipient, &customer.domains)
         .map_err(|e| ApiError::invalid("/recipient", e))?;
-    let token = random_token();
     let info = req.connection_info().clone();
-    let link = format!("{}://{}/api/v1/delivery-tests/confirm?token={token}", info.scheme(), info.host());
-    let subject = format!("Delivery test: phishing simulation mail for {}", customer.name);
-    let text = format!(
-        "This is a delivery test of security-awareness simulation mail for {}.\n\n\
-         It proves that simulation mail reaches this mailbox past the filters. Open this link to confirm that it \
-         arrived:\n\n{link}\n\nNo action beyond opening the link is needed.\n",
-        customer.name
-    );
-    let sent = state.delivery.send(recipient.as_str(), &subject, &text).await;
-    let (status, relay_response) = match sent {
-        Ok(_) if !state.delivery.has_relay() => (DeliveryTestStatus::Failed, crate::mail::NOT_SENT.to_owned()),
-        Ok(answer) => (DeliveryTestStatus::Sent, answer),
-        Err(refusal) => (DeliveryTestStatus::Failed, refusal),
-    };
-    let at = now();
-    let record = DeliveryTestRecord {
-        id: persistence::new_id(),
-        msp_id: msp_id.clone(),
-        customer_id: id.clone(),
-        recipient: recipient.as_str().to_owned(),
-        token_hash: storage_hash(&token),
-        status,
-        relay_response: Some(relay_response),
-        created_at: at.naive_utc(),
-        created_by: caller.actor.label.clone(),
-        confirmed_at: None,
-    };
-    let test = DeliveryTest::from(record.clone());
-    db::write(&state.pool, move |tx| {
-        store::insert_delivery_test(tx, &record)?;
-        caller.record(
-            tx,
-            AuditEvent::new(&msp_id, AuditAction::OnboardingDeliveryTest, &id, at)
-                .after(&json!({ "recipient": record.recipient, "status": record.status.as_str() })),
-        )?;
-        Ok(())
-    })
-    .await?;
+    let confirm_url = format!("{}://{}/api/v1/delivery-tests/confirm", info.scheme(), info.host());
+    let test = delivery_tests::run(&state, &caller, &customer, &recipient, &confirm_url).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{}/delivery-tests/{}", onboarding_path(&customer.id), test.id)))
         .json(test))

@@ -3,50 +3,22 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use domain::access::Action;
-use domain::audit::AuditAction;
-use domain::onboarding::Step;
-use persistence::onboarding;
-use persistence::onboarding::{self as store};
-use serde::Serialize;
-use serde_json::json;
-use utoipa::ToSchema;
+use persistence::onboarding as store;
 
 use super::editable_customer;
-use crate::auth::refresh_tokens::sha256_hex;
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::{Conflict, PayloadTooLarge, UnprocessableEntity};
 use crate::pagination::path_id;
 use crate::problems::ProblemCode;
-use crate::resources::onboarding::onboarding_path;
-use crate::services::onboarding::find_customer;
+use crate::resources::onboarding::LogoUploaded;
+use crate::services::logos;
 use crate::state::{AppState, now};
 
 // ---------------------------------------------------------------------------
 // Logo.
-
-/// A logo as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LogoUploaded {
-    /// `image/png` or `image/svg+xml`, from the content.
-    #[schema(example = "image/png")]
-    pub content_type: String,
-    /// Width in pixels.
-    #[schema(example = 512)]
-    pub width: i64,
-    /// Height in pixels.
-    #[schema(example = 512)]
-    pub height: i64,
-    /// Size in bytes.
-    pub size_bytes: i64,
-    /// When uploaded (UTC).
-    pub uploaded_at: DateTime<Utc>,
-    /// Where it is served.
-    pub url: String,
-}
 
 /// Uploads the customer's logo (the body is the file): PNG or SVG, at most 2 MiB, at least
 /// 200 × 200 pixels.
@@ -88,35 +60,7 @@ pub async fn put_logo(
     let logo = domain::branding::Logo::parse(body.to_vec())
         .map_err(|e| ApiError::Unprocessable { code: (&e).into(), detail: format!("{e}.") })?;
     let at = now();
-    let record = onboarding::LogoRecord {
-        customer_id: id.clone(),
-        msp_id: msp_id.clone(),
-        content_type: logo.format().content_type().to_owned(),
-        width: i64::from(logo.width()),
-        height: i64::from(logo.height()),
-        sha256: sha256_hex(logo.bytes()),
-        content: logo.bytes().to_vec(),
-        uploaded_at: at.naive_utc(),
-        uploaded_by: caller.actor.label.clone(),
-    };
-    let uploaded = LogoUploaded {
-        content_type: record.content_type.clone(),
-        width: record.width,
-        height: record.height,
-        size_bytes: i64::try_from(record.content.len()).unwrap_or(i64::MAX),
-        uploaded_at: at,
-        url: format!("{}/branding/logo", onboarding_path(&id)),
-    };
-    db::write(&state.pool, move |tx| {
-        find_customer(tx, &msp_id, &id)?;
-        store::put_logo(tx, &record)?;
-        store::touch_step(tx, &msp_id, &id, Step::Branding, &caller.actor.label, at.naive_utc())?;
-        let after = json!({ "content_type": record.content_type, "width": record.width, "height": record.height,
-                "sha256": record.sha256 });
-        caller.record(tx, AuditEvent::new(&msp_id, AuditAction::CustomerLogoUploaded, &id, at).after(&after))?;
-        Ok(())
-    })
-    .await?;
+    let uploaded = db::write(&state.pool, move |tx| logos::store(tx, &caller, &msp_id, &id, &logo, at)).await?;
     Ok(HttpResponse::Ok().json(uploaded))
 }
 
