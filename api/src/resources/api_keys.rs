@@ -87,4 +87,3 @@ pub struct CreatedApiKey {
     #[schema(example = "mspk_3hx9q2mlw0ab_Hq0dP0R7Yh9yLq3uX2q7c1Qm2C4o6uBvX3jz9kTn0eE")]
     pub secret: String,
 }
-

@@ -52,4 +52,3 @@ pub fn kind_schema() -> ObjectBuilder {
         .enum_values(Some(GroupKind::spellings()))
         .examples(["sector"])
 }
-

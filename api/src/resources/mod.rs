@@ -1,9 +1,10 @@
 //! The JSON shapes of resources that several features show or accept, so that
 //! one feature never borrows them from another's routes.
 
+pub mod account_import;
 pub mod accounts;
-pub mod allowance;
 pub mod admins;
+pub mod allowance;
 pub mod api_keys;
 pub mod customer_groups;
 pub mod customer_lists;

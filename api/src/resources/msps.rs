@@ -94,4 +94,3 @@ impl From<MspRecord> for Msp {
         }
     }
 }
-

@@ -126,3 +126,24 @@ pub(crate) fn delete_account(
     caller.record(tx, AuditEvent::new(msp_id, AuditAction::AccountDeleted, &before.id, at).before(&before))?;
     Ok(())
 }
+
+/// Activates or deactivates account `account_id` of customer `customer_id`
+/// (see [`set_status`]) and audits it when its status changed.
+pub(crate) fn change_status(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    account_id: &str,
+    to: AccountStatus,
+    at: DateTime<Utc>,
+) -> Result<Account, ApiError> {
+    let organization = Organization::Customer(customer_id);
+    let (before, after) = set_status(tx, msp_id, organization, account_id, to, &caller.actor.label, at.naive_utc())?;
+    let (before, after) = (Account::from(before), Account::from(after));
+    if before.status != after.status {
+        let action = AuditAction::account_status_changed(to);
+        caller.record(tx, AuditEvent::new(msp_id, action, &after.id, at).before(&before).after(&after))?;
+    }
+    Ok(after)
+}

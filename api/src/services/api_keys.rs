@@ -76,7 +76,13 @@ pub fn issue(
 }
 
 /// Revokes key `id` of `msp_id`: it stops working at once.
-pub fn revoke(tx: &mut DbConnection, caller: &Caller, msp_id: &str, id: &str, at: DateTime<Utc>) -> Result<(), ApiKeyError> {
+pub fn revoke(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiKeyError> {
     let before = persistence::api_keys::find(tx, msp_id, id)?.map(ApiKey::from).ok_or(ApiKeyError::NotFound)?;
     if !persistence::api_keys::revoke(tx, msp_id, id, at)? {
         return Err(ApiKeyError::NotFound);

@@ -9,6 +9,7 @@ use domain::customers::{CustomerChanges, CustomerStatus};
 use domain::seats::{SeatChange, SeatCount};
 use persistence::customers::{self, CustomerRecord, CustomerWriteError, Locked};
 use persistence::seat_pool::{self, Refusal};
+use persistence::transactions::write_transaction;
 
 use crate::auth::{AuditEvent, Caller};
 use crate::error::ApiError;
@@ -48,6 +49,23 @@ pub(crate) fn refused(refusal: Refusal, asked: i64) -> ApiError {
             ),
         },
     }
+}
+
+/// Changes a customer (see [`change_customer`]) in a transaction of its
+/// own; no change at all (`{}`) reads the customer and bumps no version.
+pub(crate) fn update_customer(
+    conn: &mut persistence::DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    id: &str,
+    versions: Option<&[i64]>,
+    changes: &CustomerChanges,
+    at: DateTime<Utc>,
+) -> Result<Customer, ApiError> {
+    if changes.is_empty() {
+        return customers::find(conn, msp_id, id)?.map(Customer::from).ok_or(ApiError::NotFound);
+    }
+    write_transaction(conn, |tx| change_customer(tx, caller, msp_id, id, versions, changes, at))
 }
 
 /// Changes a customer in the caller's transaction: locks it (checking

@@ -3,6 +3,7 @@
 //! `domain` with the storage of `persistence`, and audits what it changes.
 //! Routes call services; services never call routes.
 
+pub mod account_import;
 pub mod accounts;
 pub mod admins;
 pub mod allowance_orders;

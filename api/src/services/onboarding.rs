@@ -335,3 +335,25 @@ pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
+
+/// Takes customer `id` live (checking readiness; already live changes
+/// nothing) and gives it with the warnings left.
+pub(crate) fn take_live(
+    tx: &mut DbConnection,
+    caller: &crate::auth::Caller,
+    msp_id: &str,
+    id: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(crate::resources::customers::Customer, Vec<rules::Finding>), ApiError> {
+    let current = find_customer(tx, msp_id, id)?;
+    let customer = if current.status == CustomerStatus::Live {
+        crate::resources::customers::Customer::from(current)
+    } else {
+        let changes = domain::customers::CustomerChanges { status: Some(CustomerStatus::Live), ..Default::default() };
+        crate::services::customers::change_customer(tx, caller, msp_id, id, None, &changes, at)?
+    };
+    let record = find_customer(tx, msp_id, id)?;
+    let snapshot = snapshot(tx, record)?;
+    let (_, readiness) = assess(&snapshot, "");
+    Ok((customer, readiness.warnings))
+}

@@ -16,7 +16,9 @@ use crate::error::ApiError;
 use crate::resources::onboarding_steps::check_input;
 use crate::resources::provisioning::ScimToken;
 use crate::services::customers::change_customer;
-use crate::services::onboarding::{Snapshot, draft_changes, editable, field_problems, find_customer, saved_values, snapshot};
+use crate::services::onboarding::{
+    Snapshot, draft_changes, editable, field_problems, find_customer, saved_values, snapshot,
+};
 use crate::services::provisioning::issue_token;
 
 /// Saves what step `step` of customer `id` was sent, each part in its own
@@ -72,9 +74,7 @@ pub(crate) fn save(
     let mut new_token = None;
     match step {
         // `{}` changes nothing: no version bump, no audit of a non-change.
-        Step::TenantDetails | Step::ProductAndLicenses
-            if !values.is_empty() && field_problems(&values).is_empty() =>
-        {
+        Step::TenantDetails | Step::ProductAndLicenses if !values.is_empty() && field_problems(&values).is_empty() => {
             let applied = draft_changes(&values).and_then(|changes| {
                 write_transaction(conn, |tx| {
                     change_customer(tx, caller, msp_id, id, None, &changes, at)?;
@@ -91,8 +91,7 @@ pub(crate) fn save(
         }
         Step::UserProvisioning => {
             let method = values.get("method").and_then(Value::as_str).and_then(|m| m.parse().ok());
-            if method.is_some_and(ProvisioningMethod::uses_scim)
-                && scim_connections::find(conn, msp_id, id)?.is_none()
+            if method.is_some_and(ProvisioningMethod::uses_scim) && scim_connections::find(conn, msp_id, id)?.is_none()
             {
                 let (token, prefix) = write_transaction(conn, |tx| issue_token(tx, caller, msp_id, id, at))?;
                 new_token = Some(ScimToken {

@@ -25,6 +25,7 @@ pub fn set_warning_threshold(
     let before = summary(tx)?;
     seat_pool::set_warning_percent(tx, msp_id, threshold.percent())?;
     let after = summary(tx)?;
-    caller.record(tx, AuditEvent::new(msp_id, AuditAction::SeatPoolUpdated, msp_id, at).before(&before).after(&after))?;
+    caller
+        .record(tx, AuditEvent::new(msp_id, AuditAction::SeatPoolUpdated, msp_id, at).before(&before).after(&after))?;
     Ok(after)
 }

@@ -4,19 +4,18 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use domain::access::Action;
 use domain::accounts::AccountStatus;
-use domain::audit::AuditAction;
 use persistence::accounts::{self, Organization, StatusChangeRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::collection_path;
-use crate::auth::{AuditEvent, Caller};
+use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::error::responses::Conflict;
 use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
 use crate::resources::accounts::{Account, status_schema};
-use crate::services::accounts::set_status;
+use crate::services::accounts as accounts_service;
 use crate::state::{AppState, now};
 
 /// One kept change of an account's status.
@@ -51,15 +50,7 @@ pub(crate) async fn change_status(
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
     let at = now();
     let changed = db::write(&state.pool, move |tx| {
-        let organization = Organization::Customer(&customer_id);
-        let (before, after) =
-            set_status(tx, &msp_id, organization, &account_id, to, &caller.actor.label, at.naive_utc())?;
-        let (before, after) = (Account::from(before), Account::from(after));
-        if before.status != after.status {
-            let action = AuditAction::account_status_changed(to);
-            caller.record(tx, AuditEvent::new(&msp_id, action, &after.id, at).before(&before).after(&after))?;
-        }
-        Ok(after)
+        accounts_service::change_status(tx, &caller, &msp_id, &customer_id, &account_id, to, at)
     })
     .await?;
     Ok(HttpResponse::Ok().json(changed))

@@ -5,11 +5,11 @@ use domain::access::Action;
 use persistence::customer_groups;
 
 use super::COLLECTION_PATH;
-use crate::resources::customer_groups::CustomerGroup;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
+use crate::resources::customer_groups::CustomerGroup;
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;

@@ -190,7 +190,8 @@ pub async fn update_customer_group(
     let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
     let changes = errors.finish(Some(GroupChanges { name, description, kind }))?;
     let at = now();
-    let updated = db::write(&state.pool, move |tx| Ok(groups::change(tx, &caller, &msp_id, &id, &changes, at)?)).await?;
+    let updated =
+        db::write(&state.pool, move |tx| Ok(groups::change(tx, &caller, &msp_id, &id, &changes, at)?)).await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 

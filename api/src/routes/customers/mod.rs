@@ -10,7 +10,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::access::Action;
 use persistence::customers::{self};
-use persistence::transactions::write_transaction;
 
 use crate::auth::Caller;
 use crate::db;
@@ -19,7 +18,7 @@ use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::resources::customers::{COLLECTION_PATH, CreateCustomer, Customer, UpdateCustomer};
-use crate::services::customers::{self as customers_service, change_customer};
+use crate::services::customers as customers_service;
 use crate::state::{AppState, now};
 use crate::versions::{Precondition, etag, not_modified};
 
@@ -134,11 +133,7 @@ pub async fn update_customer(
     let precondition = Precondition::from_request(&req);
     let at = now();
     let updated = db::run(&state.pool, move |conn| {
-        if changes.is_empty() {
-            // `{}` changes nothing and bumps no version.
-            return customers::find(conn, &msp_id, &id)?.map(Customer::from).ok_or(ApiError::NotFound);
-        }
-        write_transaction(conn, |tx| change_customer(tx, &caller, &msp_id, &id, precondition.versions(), &changes, at))
+        customers_service::update_customer(conn, &caller, &msp_id, &id, precondition.versions(), &changes, at)
     })
     .await?;
     Ok(updated.ok())

@@ -58,8 +58,8 @@ pub async fn start_customer_session(
     let msp_id = caller.authorize(Action::StartCustomerSession(&id))?.to_owned();
     let admin_id = caller.person_id()?;
     let at = now();
-    let session = db::write(&state.pool, move |tx| customer_sessions::start(tx, &caller, &msp_id, &admin_id, &id, at))
-        .await?;
+    let session =
+        db::write(&state.pool, move |tx| customer_sessions::start(tx, &caller, &msp_id, &admin_id, &id, at)).await?;
     let expires_at = session.expires_at.and_utc();
     let access_token = state
         .tokens

@@ -66,8 +66,9 @@ pub async fn update_seat_pool(
     let threshold = WarningThreshold::new(body.0.warning_threshold_percent)
         .map_err(|e| ApiError::invalid("/warning_threshold_percent", e))?;
     let at = now();
-    let summary =
-        db::write(&state.pool, move |tx| services::seat_pool::set_warning_threshold(tx, &caller, &msp_id, threshold, at))
-            .await?;
+    let summary = db::write(&state.pool, move |tx| {
+        services::seat_pool::set_warning_threshold(tx, &caller, &msp_id, threshold, at)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(summary))
 }

@@ -184,7 +184,8 @@ pub async fn create_allowance_order(
     let quantity = errors.check("/quantity", OrderQuantity::new(body.quantity));
     let (sku, quantity) = errors.finish((|| Some((sku?, quantity?)))())?;
     let at = now();
-    let created = db::write(&state.pool, move |tx| allowance_orders::place(tx, &caller, &msp_id, sku, quantity, at)).await?;
+    let created =
+        db::write(&state.pool, move |tx| allowance_orders::place(tx, &caller, &msp_id, sku, quantity, at)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/maa/orders")).json(created))
 }
 

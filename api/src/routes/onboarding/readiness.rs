@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
-use domain::customers::CustomerStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,8 +13,7 @@ use crate::error::responses::Conflict;
 use crate::pagination::path_id;
 use crate::resources::customers::Customer;
 use crate::resources::onboarding::{Finding, step_schema};
-use crate::services::customers::change_customer;
-use crate::services::onboarding::{assess, find_customer, snapshot};
+use crate::services::onboarding::{assess, find_customer, snapshot, take_live};
 use crate::state::{AppState, now};
 
 /// The status of one step, for the review.
@@ -123,18 +121,7 @@ pub async fn go_live(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let at = now();
-    let went_live = db::write(&state.pool, move |tx| {
-        let mut customer = Customer::from(find_customer(tx, &msp_id, &id)?);
-        if customer.status != CustomerStatus::Live.as_str() {
-            let changes =
-                domain::customers::CustomerChanges { status: Some(CustomerStatus::Live), ..Default::default() };
-            customer = change_customer(tx, &caller, &msp_id, &id, None, &changes, at)?;
-        }
-        let record = find_customer(tx, &msp_id, &id)?;
-        let snapshot = snapshot(tx, record)?;
-        let (_, readiness) = assess(&snapshot, "");
-        Ok(WentLive { customer, warnings: readiness.warnings.iter().map(Finding::from).collect() })
-    })
-    .await?;
+    let (customer, warnings) = db::write(&state.pool, move |tx| take_live(tx, &caller, &msp_id, &id, at)).await?;
+    let went_live = WentLive { customer, warnings: warnings.iter().map(Finding::from).collect() };
     Ok(HttpResponse::Ok().json(went_live))
 }

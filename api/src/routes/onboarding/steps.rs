@@ -111,4 +111,3 @@ pub async fn save_step(
     }
     Ok(response.json(onboarding))
 }
-
