@@ -38,6 +38,14 @@ pub struct Settings {
     /// Stop gracefully on SIGTERM/SIGINT. Off in tests, where many servers
     /// share one process.
     pub handle_signals: bool,
+    /// The time: the system clock, or in tests one they move forward.
+    pub clock: crate::clock::Clock,
+    /// `CORS_ALLOWED_ORIGINS`: the browser origins (`https://portal.example`)
+    /// whose pages may call the API; none by default.
+    pub cors_allowed_origins: Vec<crate::cors::AllowedOrigin>,
+    /// `TRUSTED_PROXIES`: the proxies whose `Forwarded` / `X-Forwarded-For`
+    /// name the client; none by default (the peer is the client).
+    pub trusted_proxies: domain::client_address::TrustedProxies,
 }
 
 /// A setting that cannot be used.
@@ -52,6 +60,12 @@ pub enum ConfigError {
     /// A numeric variable is not a positive number.
     #[error("{0} must be a positive integer")]
     NotANumber(&'static str),
+    /// `CORS_ALLOWED_ORIGINS` names something that is not an origin.
+    #[error("CORS_ALLOWED_ORIGINS: {0}")]
+    Origin(#[from] crate::cors::InvalidOrigin),
+    /// `TRUSTED_PROXIES` names something that is not an address or range.
+    #[error("TRUSTED_PROXIES: {0}")]
+    Proxy(#[from] domain::client_address::InvalidProxy),
 }
 
 /// Shortest `JWT_SECRET` accepted: 256 bits, the HS256 key size.
@@ -91,6 +105,13 @@ impl Settings {
                 u64::try_from(number("OUTBOX_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
             ),
             login_policy: domain::login_protection::LoginPolicy::default(),
+            clock: crate::clock::Clock::system(),
+            cors_allowed_origins: crate::cors::AllowedOrigin::parse_list(
+                &var("CORS_ALLOWED_ORIGINS").unwrap_or_default(),
+            )?,
+            trusted_proxies: domain::client_address::TrustedProxies::parse(
+                &var("TRUSTED_PROXIES").unwrap_or_default(),
+            )?,
             attention_days: number("ONBOARDING_ATTENTION_DAYS")?
                 .and_then(|days| i64::try_from(days).ok())
                 .unwrap_or(domain::onboarding::DEFAULT_ATTENTION_DAYS)

@@ -3,12 +3,16 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod client_address;
+pub mod clock;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod error;
 pub mod field_schemas;
 pub mod json;
 pub mod mail;
+pub mod no_store;
 pub mod openapi;
 pub mod operations;
 pub mod pagination;

@@ -10,8 +10,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use persistence::DbPool;
 use persistence::outbox::OutboxRecord;
 
-use crate::state::now;
-
 /// The link that lets an admin set a password with `token`.
 pub fn set_password_link(public_url: &str, token: &str) -> String {
     format!("{}/set-password?token={token}", public_url.trim_end_matches('/'))
@@ -106,17 +104,17 @@ impl Delivery {
 
 /// Delivers the outbox until the task is dropped: every `interval`, claims
 /// the due messages and sends them, recording each success or failure.
-pub async fn run_sender(pool: DbPool, delivery: Delivery, interval: Duration) {
+pub async fn run_sender(pool: DbPool, delivery: Delivery, interval: Duration, clock: crate::clock::Clock) {
     loop {
-        if let Err(error) = deliver_due(&pool, &delivery).await {
+        if let Err(error) = deliver_due(&pool, &delivery, &clock).await {
             log::warn!("outbox: {error}");
         }
         tokio::time::sleep(interval).await;
     }
 }
 
-async fn deliver_due(pool: &DbPool, delivery: &Delivery) -> Result<(), String> {
-    let at = now();
+async fn deliver_due(pool: &DbPool, delivery: &Delivery, clock: &crate::clock::Clock) -> Result<(), String> {
+    let at = clock.now();
     let claim_pool = pool.clone();
     let claimed = tokio::task::spawn_blocking(move || {
         let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
@@ -128,7 +126,7 @@ async fn deliver_due(pool: &DbPool, delivery: &Delivery) -> Result<(), String> {
     for message in claimed {
         let outcome = delivery.deliver(&message).await;
         let record_pool = pool.clone();
-        let done_at = now();
+        let done_at = clock.now();
         tokio::task::spawn_blocking(move || {
             let mut conn = record_pool.get().map_err(|e| e.to_string())?;
             match outcome {

@@ -135,8 +135,15 @@ fn bootstrap(msp_name: &str, owner_email: &str, limits: &MspLimits) -> Result<()
     let pool = open_pool()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let password = std::env::var(api::bootstrap::OWNER_PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty());
-    let made = api::bootstrap::bootstrap(&mut conn, msp_name, owner_email, password, limits, api::state::now())
-        .map_err(|e| e.to_string())?;
+    let made = api::bootstrap::bootstrap(
+        &mut conn,
+        msp_name,
+        owner_email,
+        password,
+        limits,
+        api::clock::Clock::system().now(),
+    )
+    .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     let mut report = format!(
         "Created MSP '{}' (id {}) with {} seats, {} organizations, {} global and {} local users\n\
@@ -160,8 +167,8 @@ fn bootstrap_operator(email: &str) -> Result<(), String> {
     let pool = open_pool()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let password = std::env::var(api::bootstrap::OPERATOR_PASSWORD_VARIABLE).ok().filter(|p| !p.is_empty());
-    let made =
-        api::bootstrap::bootstrap_operator(&mut conn, email, password, api::state::now()).map_err(|e| e.to_string())?;
+    let made = api::bootstrap::bootstrap_operator(&mut conn, email, password, api::clock::Clock::system().now())
+        .map_err(|e| e.to_string())?;
     let mut report = format!("Created platform operator {} (id {})\n", made.operator.email, made.operator.id);
     if let Some(password) = made.generated_password {
         report.push_str(&format!("Generated password (shown only now, store it safely): {password}\n"));

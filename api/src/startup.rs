@@ -17,7 +17,7 @@ use crate::error::{ApiError, InvalidField};
 use crate::json::BodyLimit;
 use crate::routes::fallback;
 use crate::state::AppState;
-use crate::{mail, openapi, request_id};
+use crate::{client_address, cors, mail, no_store, openapi, request_id};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,12 @@ impl Application {
         if matches!(delivery, mail::Delivery::Log) {
             log::warn!("SMTP_URL is not set: e-mail (invitations, password resets) is written to the log, not sent");
         }
-        let sender = tokio::spawn(mail::run_sender(pool.clone(), delivery.clone(), settings.outbox_poll_interval));
+        let sender = tokio::spawn(mail::run_sender(
+            pool.clone(),
+            delivery.clone(),
+            settings.outbox_poll_interval,
+            settings.clock.clone(),
+        ));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             tokens: TokenKeys::new(&secret),
@@ -69,7 +74,10 @@ impl Application {
             login_policy: settings.login_policy,
             delivery: delivery.clone(),
             attention_days: settings.attention_days,
+            clock: settings.clock.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         });
+        let cors_origins = settings.cors_allowed_origins.clone();
         let body_limit = web::Data::new(BodyLimit(settings.body_limit));
         let document = openapi::document();
 
@@ -88,6 +96,9 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
                 .default_service(web::to(fallback::route_not_found))
+                .wrap(from_fn(no_store::middleware))
+                .wrap(from_fn(client_address::middleware))
+                .wrap(cors::middleware(&cors_origins))
                 .wrap(from_fn(request_id::middleware))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms request_id=%{x-request-id}o"#))
         })

@@ -21,11 +21,15 @@ pub struct AppState {
     pub delivery: crate::mail::Delivery,
     /// Days in onboarding after which a customer is on the attention list.
     pub attention_days: i64,
+    /// The time (see [`crate::clock`]).
+    pub clock: crate::clock::Clock,
+    /// The proxies whose forwarding headers name the client.
+    pub trusted_proxies: domain::client_address::TrustedProxies,
 }
 
-/// The current time, truncated to microseconds: both backends store
-/// microseconds, so what a response shows equals what a later read returns.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    let now = chrono::Utc::now();
-    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+impl AppState {
+    /// The current time, from the clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
 }

@@ -3,7 +3,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::{Connection, ConnectionResult};
+use diesel::{Connection, ConnectionResult, RunQueryDsl};
 
 use crate::StoreError;
 
@@ -36,6 +36,40 @@ pub fn create_postgres_database(server_url: &str, name: &str) -> Result<(), Stor
     let mut conn = PgConnection::establish(server_url)
         .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
     conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).map_err(StoreError::from)
+}
+
+/// Creates database `name` as a copy of database `template` (which nobody
+/// may be connected to), e.g. one with every migration applied.
+pub fn create_postgres_database_from(server_url: &str, name: &str, template: &str) -> Result<(), StoreError> {
+    check_identifier(name)?;
+    check_identifier(template)?;
+    let mut conn = PgConnection::establish(server_url)
+        .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
+    conn.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).map_err(StoreError::from)
+}
+
+/// Renames database `from` to `to` (nobody may be connected to it).
+pub fn rename_postgres_database(server_url: &str, from: &str, to: &str) -> Result<(), StoreError> {
+    check_identifier(from)?;
+    check_identifier(to)?;
+    let mut conn = PgConnection::establish(server_url)
+        .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
+    conn.batch_execute(&format!("ALTER DATABASE \"{from}\" RENAME TO \"{to}\"")).map_err(StoreError::from)
+}
+
+/// Whether database `name` exists on the server at `server_url`.
+pub fn postgres_database_exists(server_url: &str, name: &str) -> Result<bool, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let mut conn = PgConnection::establish(server_url)
+        .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
+    let found: Found = diesel::sql_query("SELECT count(*) AS count FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(&mut conn)?;
+    Ok(found.count > 0)
 }
 
 /// Drops database `name`, disconnecting whoever is still connected.

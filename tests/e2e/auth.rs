@@ -27,7 +27,7 @@ async fn login_issues_short_lived_tokens_and_me_names_the_admin(app: TestApp) {
     let expires_in = tokens["expires_in"].as_i64().unwrap();
     assert!(expires_in > 0 && expires_in <= 900, "expires_in {expires_in}");
     let access = tokens["access_token"].as_str().unwrap();
-    let claims = app.token_keys().verify(access).expect("a JWT of this server");
+    let claims = app.token_keys().verify(access, app.now()).expect("a JWT of this server");
     assert!(claims.exp - claims.iat <= 900);
     assert_eq!((claims.iss.as_str(), claims.aud.as_str()), ("msp-portal", "msp-portal-api"));
 
@@ -100,7 +100,7 @@ async fn protected_routes_refuse_missing_malformed_tampered_and_expired_tokens(a
 
     // Correctly signed, but expired.
     let me: Value = app.get("/api/v1/me", Some(&tenant.token)).await.json().await.unwrap();
-    let claims = app.token_keys().verify(&tenant.token).unwrap();
+    let claims = app.token_keys().verify(&tenant.token, app.now()).unwrap();
     let expired = app
         .token_keys()
         .issue(
@@ -151,7 +151,7 @@ async fn logout_ends_the_session_at_once(app: TestApp) {
 
 async fn bootstrapping_the_same_msp_twice_is_refused(app: TestApp) {
     app.bootstrap("Twice", "owner@twice.example").await;
-    let pool = app.pool.clone();
+    let (pool, at) = (app.pool.clone(), app.now());
     let second = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
         api::bootstrap::bootstrap(
@@ -160,7 +160,7 @@ async fn bootstrapping_the_same_msp_twice_is_refused(app: TestApp) {
             "other@twice.example",
             None,
             &domain::msps::MspLimits::starter(),
-            api::state::now(),
+            at,
         )
     })
     .await

@@ -509,7 +509,7 @@ async fn build_world(app: &TestApp) -> World {
     let operator = app.operator_token(OPERATOR_EMAIL).await;
 
     // Bad credentials, all made from A's owner's own claims.
-    let sid = app.token_keys().verify(&a.token).expect("the owner's token verifies").sid;
+    let sid = app.token_keys().verify(&a.token, app.now()).expect("the owner's token verifies").sid;
     let now = chrono::Utc::now();
     let expired = app.token_keys().issue(&a.admin_id, &a.msp_id, &sid, now - chrono::TimeDelta::hours(1)).unwrap();
     let other_key =

@@ -8,11 +8,14 @@
 //! is set, where that is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod browser;
+
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use api::auth::tokens::TokenKeys;
+use api::clock::Clock;
 use api::config::Settings;
 use api::startup::Application;
 use persistence::database::PoolOptions;
@@ -66,6 +69,9 @@ pub struct TestApp {
     pub backend: Backend,
     /// The server's database, for a second server on it.
     pub database_url: String,
+    /// The server's clock: move it forward with [`TestApp::advance_clock`]
+    /// instead of sleeping or back-dating rows.
+    pub clock: Clock,
     // Dropped last: the database outlives the pool above.
     _database: TestDatabase,
 }
@@ -97,6 +103,69 @@ fn postgres_server() -> Option<&'static str> {
         .as_deref()
 }
 
+/// A migrated SQLite file, made once per test process; each test copies it
+/// instead of running every migration again.
+fn sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: OnceLock<std::path::PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("msp-template-").tempdir().expect("template folder").keep();
+        let path = dir.join("template.db");
+        migrate(&DatabaseUrl::Sqlite(path.clone()));
+        path
+    })
+}
+
+/// A migrated PostgreSQL database on `server_url`, named after the
+/// migrations it holds and made once (by whichever process gets there
+/// first); each test creates its database from it with `CREATE DATABASE …
+/// TEMPLATE`, which copies files instead of running every migration again.
+fn postgres_template(server_url: &str) -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("msp_template_{:016x}", migrations_fingerprint());
+        if provisioning::postgres_database_exists(server_url, &name).expect("look for the template") {
+            return name;
+        }
+        let building = format!("{name}_{}", uuid::Uuid::now_v7().simple());
+        provisioning::create_postgres_database(server_url, &building).expect("create the template");
+        migrate(&DatabaseUrl::Postgres(provisioning::with_database(server_url, &building)));
+        if provisioning::rename_postgres_database(server_url, &building, &name).is_err() {
+            // Another process made it meanwhile: use theirs.
+            let _ = provisioning::drop_postgres_database(server_url, &building);
+        }
+        name
+    })
+}
+
+/// Applies every migration at `url`, then closes every connection.
+fn migrate(url: &DatabaseUrl) {
+    let pool = persistence::database::connect(url, &PoolOptions::default()).expect("template database");
+    let mut conn = pool.get().expect("template connection");
+    persistence::migrations::run_pending(&mut conn).expect("migrations on the template");
+}
+
+/// A fingerprint of the PostgreSQL migrations' text: a changed migration
+/// makes a new template.
+fn migrations_fingerprint() -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("migrations folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() { walk(&path, files) } else { files.push(path) }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in files {
+        file.strip_prefix(&root).unwrap_or(&file).hash(&mut hasher);
+        std::fs::read(&file).expect("migration file").hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// Starts a server on `backend`, or returns `None` when that backend is
 /// skipped (PostgreSQL unavailable outside CI).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -110,6 +179,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temporary folder");
             let path = dir.path().join("portal.db");
+            let template = tokio::task::spawn_blocking(sqlite_template).await.expect("join");
+            std::fs::copy(template, &path).expect("copy of the migrated SQLite file");
             (DatabaseUrl::Sqlite(path), TestDatabase::Sqlite(dir))
         }
         Backend::Postgres => {
@@ -120,10 +191,13 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
                 .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))?;
             let name = format!("msp_test_{}", uuid::Uuid::now_v7().simple());
             let (server, db) = (server_url.clone(), name.clone());
-            tokio::task::spawn_blocking(move || provisioning::create_postgres_database(&server, &db))
-                .await
-                .expect("join")
-                .expect("create test database");
+            tokio::task::spawn_blocking(move || {
+                let template = postgres_template(&server);
+                provisioning::create_postgres_database_from(&server, &db, template)
+            })
+            .await
+            .expect("join")
+            .expect("create test database");
             let url = provisioning::with_database(&server_url, &name);
             (DatabaseUrl::Postgres(url), TestDatabase::Postgres { server_url, name })
         }
@@ -142,12 +216,16 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         outbox_poll_interval: Duration::from_millis(50),
         login_policy: domain::login_protection::LoginPolicy::default(),
         attention_days: domain::onboarding::DEFAULT_ATTENTION_DAYS,
+        clock: Clock::adjustable(),
+        cors_allowed_origins: Vec::new(),
+        trusted_proxies: domain::client_address::TrustedProxies::none(),
     };
     configure(&mut settings);
     let database_url = match &settings.database_url {
         DatabaseUrl::Sqlite(path) => path.display().to_string(),
         DatabaseUrl::Postgres(url) => url.clone(),
     };
+    let clock = settings.clock.clone();
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let pool = app.pool();
@@ -157,7 +235,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    Some(TestApp { address, client, pool, backend, database_url, _database: database })
+    Some(TestApp { address, client, pool, backend, database_url, clock, _database: database })
 }
 
 /// An MSP with a signed-in owner.
@@ -191,6 +269,16 @@ impl Drop for ServerProcess {
 }
 
 impl TestApp {
+    /// Moves the server's clock forward by `by`.
+    pub fn advance_clock(&self, by: chrono::TimeDelta) {
+        self.clock.advance(by).expect("the test clock moves forward");
+    }
+
+    /// The server's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// Starts a second server, in its own OS process, on this server's
     /// database. `binary` is `env!("CARGO_BIN_EXE_portal-node")`, which only
     /// the test targets know.
@@ -232,6 +320,7 @@ impl TestApp {
     pub async fn bootstrap(&self, msp_name: &str, email: &str) -> api::bootstrap::Bootstrapped {
         let pool = self.pool.clone();
         let (msp_name, email) = (msp_name.to_owned(), email.to_owned());
+        let at = self.now();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().expect("connection");
             api::bootstrap::bootstrap(
@@ -240,7 +329,7 @@ impl TestApp {
                 &email,
                 Some(PASSWORD.to_owned()),
                 &domain::msps::MspLimits::starter(),
-                api::state::now(),
+                at,
             )
         })
         .await
@@ -334,9 +423,9 @@ impl TestApp {
     /// Creates a platform operator with [`PASSWORD`] the way `msp-portal
     /// bootstrap-operator` does, signs them in and returns their token.
     pub async fn operator_token(&self, email: &str) -> String {
-        let address = email.to_owned();
+        let (address, at) = (email.to_owned(), self.now());
         self.with_db(move |conn| {
-            api::bootstrap::bootstrap_operator(conn, &address, Some(PASSWORD.to_owned()), api::state::now()).unwrap()
+            api::bootstrap::bootstrap_operator(conn, &address, Some(PASSWORD.to_owned()), at).unwrap()
         })
         .await;
         let login =
@@ -348,9 +437,8 @@ impl TestApp {
     /// Sets the limits of `tenant`'s MSP straight in storage, as an operator
     /// would.
     pub async fn set_limits(&self, tenant: &Tenant, limits: domain::msps::MspLimits) {
-        let msp_id = tenant.msp_id.clone();
-        self.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, api::state::now()).unwrap())
-            .await;
+        let (msp_id, at) = (tenant.msp_id.clone(), self.now());
+        self.with_db(move |conn| persistence::msps::update_limits(conn, &msp_id, &limits, at).unwrap()).await;
     }
 
     /// Runs `work` on a connection to the server's database.

@@ -26,7 +26,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::request_id::RequestId;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ impl Caller {
             },
             credential: Credential::AdminSession { family_id: String::new() },
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-            client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+            client_addr: crate::client_address::of(req),
         })
     }
 
@@ -228,7 +228,7 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-        let client_addr = req.peer_addr().map(|a| a.ip().to_string());
+        let client_addr = crate::client_address::of(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let token = token?;
@@ -248,7 +248,7 @@ async fn authenticate_api_key(state: &AppState, token: String) -> Result<Authent
     let Some(prefix) = api_key_secrets::prefix_of(&token).map(str::to_owned) else {
         return Err(unauthenticated(ProblemCode::InvalidApiKey, INVALID_KEY, "malformed API key"));
     };
-    let at = now();
+    let at = state.now();
     let found = db::run(&state.pool, move |conn| {
         let found = persistence::api_keys::find_usable(conn, &prefix, at)?;
         if let Some((key, _)) = &found
@@ -280,9 +280,9 @@ async fn authenticate_api_key(state: &AppState, token: String) -> Result<Authent
 async fn authenticate_jwt(state: &AppState, token: &str) -> Result<Authenticated, ApiError> {
     let claims = state
         .tokens
-        .verify(token)
+        .verify(token, state.now())
         .map_err(|e| unauthenticated(ProblemCode::InvalidToken, INVALID_TOKEN, format!("jwt rejected: {e}")))?;
-    let at = now();
+    let at = state.now();
     match claims.typ {
         TokenKind::Admin => {
             let (msp, sub, sid) = (claims.msp.clone(), claims.sub.clone(), claims.sid.clone());

@@ -22,10 +22,17 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// A hash of a random password nobody knows. Sign-in verifies against it when
 /// the e-mail is unknown, so that an unknown e-mail takes as long to refuse
-/// as a wrong password and response times reveal no accounts.
+/// as a wrong password and response times reveal no accounts. Computed once
+/// per process (argon2 is slow on purpose; every server of the process, as
+/// in the tests, shares it).
 pub fn decoy_hash() -> Result<String, argon2::password_hash::Error> {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(decoy) = DECOY.get() {
+        return Ok(decoy.clone());
+    }
     let secret = crate::auth::refresh_tokens::random_token();
-    hash(&secret)
+    let decoy = hash(&secret)?;
+    Ok(DECOY.get_or_init(|| decoy).clone())
 }
 
 #[cfg(test)]

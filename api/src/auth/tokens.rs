@@ -62,6 +62,9 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECONDS;
+        // Expiry is checked against the product's clock in `verify`, not
+        // the library's reading of the system clock.
+        validation.validate_exp = false;
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
@@ -130,9 +133,15 @@ impl TokenKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
-    /// Checks signature, algorithm, issuer, audience and expiry.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).map(|data| data.claims)
+    /// Checks signature, algorithm, issuer and audience, and expiry at `now`
+    /// (with the leeway of `LEEWAY_SECONDS`).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, jsonwebtoken::errors::Error> {
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)?.claims;
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(i64::MAX);
+        if claims.exp.saturating_add(leeway) < now.timestamp() {
+            return Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into());
+        }
+        Ok(claims)
     }
 }
 
@@ -143,27 +152,41 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    fn noon() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-02T12:00:00Z").map(|t| t.to_utc()).unwrap_or_default()
+    }
+
     #[test]
     fn issued_tokens_verify_and_carry_the_session() {
         let keys = TokenKeys::new(SECRET);
-        let token = keys.issue("admin", "msp", "sid", Utc::now()).unwrap_or_default();
-        let claims = keys.verify(&token).ok();
+        let token = keys.issue("admin", "msp", "sid", noon()).unwrap_or_default();
+        let claims = keys.verify(&token, noon()).ok();
         assert_eq!(claims.map(|c| (c.sub, c.msp, c.sid)), Some(("admin".into(), "msp".into(), "sid".into())));
+    }
+
+    #[test]
+    fn expiry_is_judged_by_the_time_given_not_the_system_clock() {
+        let keys = TokenKeys::new(SECRET);
+        let token = keys.issue("a", "m", "s", noon()).unwrap_or_default();
+        let ttl = domain::sessions::ACCESS_TOKEN_TTL;
+        assert!(keys.verify(&token, noon() + ttl).is_ok(), "valid to its last second");
+        assert!(keys.verify(&token, noon() + ttl + TimeDelta::seconds(5)).is_ok(), "within the leeway");
+        assert!(keys.verify(&token, noon() + ttl + TimeDelta::seconds(6)).is_err());
     }
 
     #[test]
     fn expired_foreign_and_unsigned_tokens_are_refused() {
         let keys = TokenKeys::new(SECRET);
-        let old = keys.issue("a", "m", "s", Utc::now() - TimeDelta::hours(1)).unwrap_or_default();
-        assert!(keys.verify(&old).is_err());
+        let old = keys.issue("a", "m", "s", noon() - TimeDelta::hours(1)).unwrap_or_default();
+        assert!(keys.verify(&old, noon()).is_err());
         let other =
-            TokenKeys::new(b"another-secret-another-secret-xx").issue("a", "m", "s", Utc::now()).unwrap_or_default();
-        assert!(keys.verify(&other).is_err());
+            TokenKeys::new(b"another-secret-another-secret-xx").issue("a", "m", "s", noon()).unwrap_or_default();
+        assert!(keys.verify(&other, noon()).is_err());
         // alg "none" with the same claims.
         let mut parts =
-            keys.issue("a", "m", "s", Utc::now()).unwrap_or_default().split('.').map(str::to_owned).collect::<Vec<_>>();
+            keys.issue("a", "m", "s", noon()).unwrap_or_default().split('.').map(str::to_owned).collect::<Vec<_>>();
         parts[0] = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0".to_owned();
         parts[2] = String::new();
-        assert!(keys.verify(&parts.join(".")).is_err());
+        assert!(keys.verify(&parts.join("."), noon()).is_err());
     }
 }

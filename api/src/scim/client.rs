@@ -20,7 +20,7 @@ use super::wire;
 use crate::auth::refresh_tokens::storage_hash;
 use crate::auth::{Actor, AuditEvent};
 use crate::request_id::RequestId;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// How every SCIM token starts, so that secret scanners can tell it.
 pub const TOKEN_MARKER: &str = "mscim_";
@@ -110,7 +110,7 @@ impl FromRequest for ScimClient {
                 base_url: wire::base_url(&req, &customer_id),
                 customer_id,
                 request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-                client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+                client_addr: crate::client_address::of(&req),
             })
         })
     }
@@ -135,7 +135,7 @@ pub async fn record_outcome(
                 .map_or_else(|| status.to_string(), |e| e.detail.clone());
             (i32::from(status.as_u16()), detail)
         });
-        let at = now().naive_utc();
+        let at = state.now().naive_utc();
         let recorded = wire::run(&state.pool, move |conn| {
             match failure {
                 None => scim_connections::record_success(conn, &customer_id, at)?,

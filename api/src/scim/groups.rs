@@ -20,7 +20,7 @@ use super::error::ScimError;
 use super::lists::Projection;
 use super::wire::{self, IfMatch, QueryParams};
 use crate::auth::AuditEvent;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A stored group as a SCIM group, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, group: &GroupRecord, members: &[&str]) -> (Map<String, Value>, String) {
@@ -114,7 +114,7 @@ pub async fn create_group(
     payload: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
     let fields = read_document(&wire::read_json(&req, payload).await?)?;
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let scim = client.clone();
     let (group, members) =
         wire::run(&state.pool, move |conn| write_transaction(conn, |tx| save(tx, &scim, None, fields.clone(), at)))
@@ -149,7 +149,7 @@ async fn change(
     id: String,
     wanted: impl Fn(Map<String, Value>) -> Result<GroupFields, ScimError> + Send + 'static,
 ) -> Result<HttpResponse, ScimError> {
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let (scim, if_match) = (client.clone(), IfMatch::of(&req));
     let (group, members) = wire::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {
@@ -204,7 +204,7 @@ pub async fn delete_group(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimError> {
     let id = path.into_inner().1;
-    let at = now();
+    let at = state.now();
     let if_match = IfMatch::of(&req);
     wire::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {

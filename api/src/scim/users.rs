@@ -25,7 +25,7 @@ use super::wire::{self, IfMatch, QueryParams};
 use crate::auth::{AuditEvent, audit_state};
 use crate::resources::accounts::Account;
 use crate::services::accounts::{email_taken, refused};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A stored account as a user, with `meta`; and its version.
 pub(super) fn render(client: &ScimClient, record: &AccountRecord) -> (Map<String, Value>, String) {
@@ -168,7 +168,7 @@ pub async fn create_user(
     payload: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
     let body = wire::read_json(&req, payload).await?;
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let scim = client.clone();
     let record = wire::run(&state.pool, move |conn| {
         let wanted = read_document(&body, &domains(conn, &scim)?)?;
@@ -214,7 +214,7 @@ pub async fn replace_user(
 ) -> Result<HttpResponse, ScimError> {
     let body = wire::read_json(&req, payload).await?;
     let id = path.into_inner().1;
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let (scim, if_match) = (client.clone(), IfMatch::of(&req));
     let record = wire::run(&state.pool, move |conn| {
         // A PUT without `active` leaves the status as it is: reactivating
@@ -245,7 +245,7 @@ pub async fn patch_user(
 ) -> Result<HttpResponse, ScimError> {
     let operations = patch::operations(&wire::read_json(&req, payload).await?)?;
     let id = path.into_inner().1;
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let (scim, if_match) = (client.clone(), IfMatch::of(&req));
     let record = wire::run(&state.pool, move |conn| {
         let apply = |mut user: Map<String, Value>, domains: &[String]| {
@@ -271,7 +271,7 @@ pub async fn delete_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimError> {
     let id = path.into_inner().1;
-    let at = now().naive_utc();
+    let at = state.now().naive_utc();
     let if_match = IfMatch::of(&req);
     wire::run(&state.pool, move |conn| {
         write_transaction(conn, |tx| {

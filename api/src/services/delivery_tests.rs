@@ -13,7 +13,7 @@ use crate::auth::{AuditEvent, Caller};
 use crate::db;
 use crate::error::ApiError;
 use crate::resources::onboarding::DeliveryTest;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Sends the test mail to `recipient` (an address of `customer`'s domains),
 /// with a link to `confirm_url`, and records what the relay answered.
@@ -39,7 +39,7 @@ pub async fn run(
         Ok(answer) => (DeliveryTestStatus::Sent, answer),
         Err(refusal) => (DeliveryTestStatus::Failed, refusal),
     };
-    let at = now();
+    let at = state.now();
     let record = DeliveryTestRecord {
         id: persistence::new_id(),
         msp_id: customer.msp_id.clone(),

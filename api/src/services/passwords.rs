@@ -14,7 +14,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::mail;
 use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// The 400 for a link that is unknown, expired, used or of a disabled admin.
 pub fn invalid_link() -> ApiError {
@@ -29,7 +29,7 @@ pub fn invalid_link() -> ApiError {
 /// sessions and links ended.
 pub async fn set_from_link(state: &AppState, req: &HttpRequest, token: &str, password: &str) -> Result<(), ApiError> {
     let token_hash = refresh_tokens::storage_hash(token);
-    let at = now();
+    let at = state.now();
     let lookup_hash = token_hash.clone();
     let found =
         db::run(&state.pool, move |conn| Ok(persistence::password_tokens::find_valid(conn, &lookup_hash, at)?)).await?;
@@ -61,7 +61,7 @@ pub async fn set_from_link(state: &AppState, req: &HttpRequest, token: &str, pas
 pub async fn send_reset_link(state: &AppState, email: EmailAddress) -> Result<(), ApiError> {
     let token = refresh_tokens::random_token();
     let link = mail::set_password_link(&state.public_url, &token);
-    let at = now();
+    let at = state.now();
     let expires_at = at + PASSWORD_RESET_TTL;
     db::write(&state.pool, move |tx| {
         let Some(admin) = persistence::admins::find_by_email(tx, &email)? else { return Ok(()) };

@@ -11,7 +11,7 @@ use crate::auth::passwords;
 use crate::db;
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub(crate) const BAD_CREDENTIALS: &str = "E-mail or password is wrong.";
 
@@ -57,9 +57,9 @@ where
     F: FnOnce(&mut DbConnection, &EmailAddress) -> Result<Option<SignInCandidate<T>>, StoreError> + Send + 'static,
 {
     let policy = state.login_policy;
-    let client_addr = req.peer_addr().map(|a| a.ip().to_string());
+    let client_addr = crate::client_address::of(req);
     let keys = throttle_keys(&email, client_addr.as_deref());
-    let at = now();
+    let at = state.now();
     let lookup_keys = keys.clone();
     let (counts, candidate) = db::run(&state.pool, move |conn| {
         let email_count = persistence::login_throttles::find(conn, &lookup_keys[0])?;

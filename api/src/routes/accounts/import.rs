@@ -13,7 +13,7 @@ use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::account_import::ImportReport;
 use crate::services::account_import::{self, MAX_BYTES};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Imports accounts from a CSV file (`text/csv`, UTF-8, RFC 4180, at most
 /// 10 MiB and 50,000 rows).
@@ -61,7 +61,7 @@ pub async fn import_accounts(
         detail: format!("the body could not be read ({e})"),
     })
     .await?;
-    let at = now();
+    let at = state.now();
     let report =
         db::run(&state.pool, move |conn| account_import::import(conn, &caller, &msp_id, &customer_id, &body, at))
             .await?;

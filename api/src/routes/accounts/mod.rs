@@ -27,7 +27,7 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
 use crate::resources::accounts::{Account, status_schema};
 use crate::services::accounts::{self as accounts_service, customer_domains};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A new account.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -228,7 +228,7 @@ pub async fn create_account(
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
     let body = body.0;
-    let at = now();
+    let at = state.now();
     let created = db::run(&state.pool, move |conn| {
         let domains = customer_domains(conn, &msp_id, &customer_id)?;
         let mut errors = FieldErrors::default();
@@ -313,7 +313,7 @@ pub async fn update_account(
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
     let body = body.0;
-    let at = now();
+    let at = state.now();
     let updated = db::run(&state.pool, move |conn| {
         let domains = customer_domains(conn, &msp_id, &customer_id)?;
         let mut errors = FieldErrors::default();
@@ -364,7 +364,7 @@ pub async fn delete_account(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| {
         accounts_service::delete_account(tx, &caller, &msp_id, &customer_id, &account_id, at)
     })

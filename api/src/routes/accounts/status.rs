@@ -16,7 +16,7 @@ use crate::error::responses::Conflict;
 use crate::pagination::{Page, PageParams, cut_page_with, encode_cursor, path_id};
 use crate::resources::accounts::{Account, status_schema};
 use crate::services::accounts as accounts_service;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// One kept change of an account's status.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,7 +48,7 @@ pub(crate) async fn change_status(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, account_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageAccounts(&customer_id))?.to_owned();
-    let at = now();
+    let at = state.now();
     let changed = db::write(&state.pool, move |tx| {
         accounts_service::change_status(tx, &caller, &msp_id, &customer_id, &account_id, to, at)
     })

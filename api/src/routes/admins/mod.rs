@@ -20,7 +20,7 @@ use crate::mail;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::admins::{Admin, ExtraPermissionName, Role};
 use crate::services::admins::{self as admins_service, owner_extras};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/admins";
 
@@ -153,7 +153,7 @@ pub async fn create_admin(
         extras_after(role.into(), Some(extras_of(&permissions)), ExtraPermissions::none()).map_err(owner_extras)?;
     let token = refresh_tokens::random_token();
     let link = mail::set_password_link(&state.public_url, &token);
-    let at = now();
+    let at = state.now();
     let expires_at = at + INVITATION_TTL;
     let email_link = link.clone();
     let admin = db::write(&state.pool, move |tx| {
@@ -227,7 +227,7 @@ pub async fn update_admin(
     let id = path_id(&path)?;
     let UpdateAdmin { role, permissions, disabled } = body.0;
     let requested_extras = permissions.as_deref().map(extras_of);
-    let at = now();
+    let at = state.now();
     let updated = db::write(&state.pool, move |tx| {
         admins_service::update_admin(
             tx,
@@ -265,7 +265,7 @@ pub async fn delete_admin(
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageAdmins)?.to_owned();
     let id = path_id(&path)?;
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| admins_service::delete_admin(tx, &caller, &msp_id, &id, at)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -17,7 +17,7 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::api_keys::{ApiKey, CreatedApiKey, ScopeName};
 use crate::services::api_keys::{self, NewApiKey};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/api-keys";
 
@@ -89,7 +89,7 @@ pub async fn create_api_key(
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
     let admin_id = caller.person_id()?;
     let CreateApiKey { name, scopes, expires_at } = body.0;
-    let at = now();
+    let at = state.now();
     let mut errors = FieldErrors::default();
     let name = errors.check("/name", ApiKeyName::parse(&name));
     let scopes = errors.check("/scopes", Scopes::of(scopes.into_iter().map(Scope::from)));
@@ -145,7 +145,7 @@ pub async fn revoke_api_key(
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ManageApiKeys)?.to_owned();
     let id = path_id(&path)?;
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| Ok(api_keys::revoke(tx, &caller, &msp_id, &id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

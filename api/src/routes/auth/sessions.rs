@@ -18,7 +18,7 @@ use crate::json::ValidJson;
 use crate::problems::ProblemCode;
 use crate::resources::sign_in::LoginRequest;
 use crate::services::sign_in::{SignInCandidate, guarded_sign_in};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A refresh token to exchange.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -73,7 +73,7 @@ pub async fn login(
         }))
     })
     .await?;
-    let issued_at = now();
+    let issued_at = state.now();
     let refresh_token = refresh_tokens::random_token();
     let token_hash = refresh_tokens::storage_hash(&refresh_token);
     let family_id = persistence::new_id();
@@ -107,7 +107,7 @@ pub(crate) enum RefreshOutcome {
 )]
 pub async fn refresh(state: web::Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let presented_hash = refresh_tokens::storage_hash(&body.0.refresh_token);
-    let at = now();
+    let at = state.now();
     let outcome =
         db::run(&state.pool, move |conn| Ok(write_transaction(conn, |tx| rotate(tx, &presented_hash, at))?)).await?;
     match outcome {
@@ -185,7 +185,7 @@ pub(crate) fn rotate(
 )]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::SignOut)?.to_owned();
-    let at = now();
+    let at = state.now();
     let credential = caller.credential.clone();
     db::run(&state.pool, move |conn| {
         match credential {

@@ -14,7 +14,7 @@ use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::list_page;
 use crate::resources::customers::Customer;
 use crate::services::customer_groups as groups;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Lists the customers of a group, oldest first.
 ///
@@ -79,7 +79,7 @@ pub async fn add_group_customer(
 ) -> Result<HttpResponse, ApiError> {
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| Ok(groups::add_member(tx, &caller, &msp_id, &id, &customer_id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -106,7 +106,7 @@ pub async fn remove_group_customer(
 ) -> Result<HttpResponse, ApiError> {
     let (id, customer_id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| Ok(groups::remove_member(tx, &caller, &msp_id, &id, &customer_id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

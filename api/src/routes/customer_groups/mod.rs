@@ -22,7 +22,7 @@ use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::customer_groups::CustomerGroup;
 use crate::resources::customer_groups::kind_schema;
 use crate::services::customer_groups::{self as groups, GroupChanges, NewGroup};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/customer-groups";
 
@@ -128,7 +128,7 @@ pub async fn create_customer_group(
         errors.check("/description", GroupDescription::parse(body.description.as_deref().unwrap_or_default()));
     let kind = errors.check("/kind", body.kind.parse::<GroupKind>());
     let new = errors.finish((|| Some(NewGroup { name: name?, description: description?, kind: kind? }))())?;
-    let at = now();
+    let at = state.now();
     let created = db::write(&state.pool, move |tx| Ok(groups::create(tx, &caller, &msp_id, &new, at)?)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", created.id)))
@@ -189,7 +189,7 @@ pub async fn update_customer_group(
         .and_then(|d| errors.check("/description", GroupDescription::parse(d.as_deref().unwrap_or_default())));
     let kind = body.kind.and_then(|k| errors.check("/kind", k.parse::<GroupKind>()));
     let changes = errors.finish(Some(GroupChanges { name, description, kind }))?;
-    let at = now();
+    let at = state.now();
     let updated =
         db::write(&state.pool, move |tx| Ok(groups::change(tx, &caller, &msp_id, &id, &changes, at)?)).await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -214,7 +214,7 @@ pub async fn delete_customer_group(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageCustomerGroups)?.to_owned();
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| Ok(groups::delete(tx, &caller, &msp_id, &id, at)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

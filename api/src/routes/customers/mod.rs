@@ -19,7 +19,7 @@ use crate::json::ValidJson;
 use crate::pagination::path_id;
 use crate::resources::customers::{COLLECTION_PATH, CreateCustomer, Customer, UpdateCustomer};
 use crate::services::customers as customers_service;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::versions::{Precondition, etag, not_modified};
 
 /// Creates a customer, in `onboarding`.
@@ -50,7 +50,7 @@ pub async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::CreateCustomer)?.to_owned();
     let new = body.0.into_domain()?;
-    let at = now();
+    let at = state.now();
     let created =
         db::write(&state.pool, move |tx| customers_service::create_customer(tx, &caller, &msp_id, &new, at)).await?;
     Ok(HttpResponse::Created()
@@ -131,7 +131,7 @@ pub async fn update_customer(
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
     let changes = body.0.into_domain()?;
     let precondition = Precondition::from_request(&req);
-    let at = now();
+    let at = state.now();
     let updated = db::run(&state.pool, move |conn| {
         customers_service::update_customer(conn, &caller, &msp_id, &id, precondition.versions(), &changes, at)
     })
@@ -163,7 +163,7 @@ pub async fn delete_customer(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::DeleteCustomer(&id))?.to_owned();
     let precondition = Precondition::from_request(&req);
-    let at = now();
+    let at = state.now();
     db::write(&state.pool, move |tx| {
         customers_service::delete_customer(tx, &caller, &msp_id, &id, precondition.versions(), at)
     })

@@ -13,7 +13,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::pagination::path_id;
 use crate::services::customer_sessions;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A token that reaches one customer only.
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,7 +57,7 @@ pub async fn start_customer_session(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::StartCustomerSession(&id))?.to_owned();
     let admin_id = caller.person_id()?;
-    let at = now();
+    let at = state.now();
     let session =
         db::write(&state.pool, move |tx| customer_sessions::start(tx, &caller, &msp_id, &admin_id, &id, at)).await?;
     let expires_at = session.expires_at.and_utc();

@@ -15,7 +15,7 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
 use crate::resources::seat_expansion::SeatExpansionRequest;
 use crate::services::seat_expansion;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A new request for more seats.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -55,7 +55,7 @@ pub async fn create_seat_expansion_request(
     let seats = errors.check("/seats", check_requested_seats(body.0.seats));
     let reason = body.0.reason.unwrap_or_default().trim().to_owned();
     let seats = errors.finish(seats)?;
-    let at = now();
+    let at = state.now();
     let created =
         db::write(&state.pool, move |tx| seat_expansion::request(tx, &caller, &msp_id, seats, &reason, at)).await?;
     Ok(HttpResponse::Created()

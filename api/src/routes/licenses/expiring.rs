@@ -15,7 +15,7 @@ use crate::pagination::{Page, link_query, page_size};
 use crate::resources::customer_lists::CustomerQuery;
 use crate::resources::customer_lists::decode_cursor;
 use crate::resources::customer_lists::list_page;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// `?within_days=&limit=&cursor=` of the expiring-license list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -74,7 +74,7 @@ pub async fn list_expiring_licenses(
     params: web::Query<ExpiringParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadLicenses)?.to_owned();
-    let today = now().date_naive();
+    let today = state.now().date_naive();
     let invalid = |e| ApiError::InvalidParameters(vec![InvalidField::parameter("within_days", e)]);
     let days = match params.within_days.as_deref().map(str::trim) {
         None => ExpiryWindow::DEFAULT_DAYS,

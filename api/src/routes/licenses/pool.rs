@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::json::ValidJson;
 use crate::resources::seat_pool::SeatPoolSummary;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::{db, services};
 
 /// Settings of the seat pool that your MSP chooses.
@@ -65,7 +65,7 @@ pub async fn update_seat_pool(
     let msp_id = caller.authorize(Action::ManageLicenses)?.to_owned();
     let threshold = WarningThreshold::new(body.0.warning_threshold_percent)
         .map_err(|e| ApiError::invalid("/warning_threshold_percent", e))?;
-    let at = now();
+    let at = state.now();
     let summary = db::write(&state.pool, move |tx| {
         services::seat_pool::set_warning_threshold(tx, &caller, &msp_id, threshold, at)
     })

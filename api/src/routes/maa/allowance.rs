@@ -17,7 +17,7 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page};
 use crate::resources::allowance::AllowanceOrder;
 use crate::services::allowance_orders;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// An item of the allowance catalogue.
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,7 +128,7 @@ pub async fn get_maa_allowance(
     params: web::Query<MonthsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
-    let Window { months, first, current } = window(params.months.as_deref())?;
+    let Window { months, first, current } = window(params.months.as_deref(), state.now())?;
     let records =
         db::run(&state.pool, move |conn| Ok(store::orders_between(conn, &msp_id, first, current.plus(1))?)).await?;
     let in_window: Vec<OrderRecord> = records
@@ -183,7 +183,7 @@ pub async fn create_allowance_order(
     );
     let quantity = errors.check("/quantity", OrderQuantity::new(body.quantity));
     let (sku, quantity) = errors.finish((|| Some((sku?, quantity?)))())?;
-    let at = now();
+    let at = state.now();
     let created =
         db::write(&state.pool, move |tx| allowance_orders::place(tx, &caller, &msp_id, sku, quantity, at)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/maa/orders")).json(created))

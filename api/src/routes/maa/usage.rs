@@ -17,7 +17,7 @@ use crate::error::responses::NotFound;
 use crate::error::{ApiError, InvalidField};
 use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Active accounts now, against the MSP's limits.
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,7 +151,7 @@ pub(crate) struct Window {
 }
 
 /// The window of `?months=`.
-pub(crate) fn window(raw: Option<&str>) -> Result<Window, ApiError> {
+pub(crate) fn window(raw: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> Result<Window, ApiError> {
     let invalid =
         || ApiError::InvalidParameters(vec![InvalidField::parameter("months", "must be an integer from 1 to 36")]);
     let count = match raw {
@@ -161,7 +161,7 @@ pub(crate) fn window(raw: Option<&str>) -> Result<Window, ApiError> {
     if !(1..=36).contains(&count) {
         return Err(invalid());
     }
-    let current = Month::of(now().naive_utc());
+    let current = Month::of(now.naive_utc());
     let first = current.plus(1 - i32::try_from(count).unwrap_or(1));
     Ok(Window { months: current.trailing(count), first, current })
 }
@@ -209,7 +209,7 @@ pub(crate) fn msp_usage(
 )]
 pub async fn get_maa_summary(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
-    let month = Month::of(now().naive_utc());
+    let month = Month::of(state.now().naive_utc());
     let summary = db::run(&state.pool, move |conn| {
         let (global_users, max_global_users, local_users, max_local_users) =
             accounts::user_counts(conn, &msp_id)?.ok_or(ApiError::NotFound)?;
@@ -247,7 +247,7 @@ pub async fn get_maa_history(
     params: web::Query<HistoryParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
-    let Window { months, first: from, .. } = window(params.months.as_deref())?;
+    let Window { months, first: from, .. } = window(params.months.as_deref(), state.now())?;
     let customer_id = params
         .customer_id
         .as_deref()
@@ -299,7 +299,7 @@ pub async fn list_customer_maa(
     params: web::Query<CustomerListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
-    let Window { months, first: from, .. } = window(window_params.months.as_deref())?;
+    let Window { months, first: from, .. } = window(window_params.months.as_deref(), state.now())?;
     let mut query = params.into_inner().read()?;
     if let Some(raw) = &window_params.months {
         query.link_query.push_str(&crate::pagination::link_query(&[("months", Some(raw))]));

@@ -15,7 +15,7 @@ use crate::error::{ApiError, InvalidField};
 use crate::pagination::{Page, cut_page_with, decode_cursor, link_query, page_size};
 use crate::resources::onboarding::step_schema;
 use crate::services::onboarding::{assess, find_customer, snapshot};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 // ---------------------------------------------------------------------------
 // Attention list.
@@ -88,7 +88,7 @@ pub async fn list_setup_incomplete(
     };
     let size = page_size(params.limit.as_deref())?;
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let at = now();
+    let at = state.now();
     let rows = db::run(&state.pool, move |conn| {
         let stalled =
             store::stalled(conn, &msp_id, rules::attention_cutoff(at, days), after.as_deref(), size.fetch_limit())?;

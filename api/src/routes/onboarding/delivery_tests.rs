@@ -20,7 +20,7 @@ use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::onboarding::{DeliveryTest, onboarding_path};
 use crate::services::delivery_tests;
 use crate::services::onboarding::find_customer;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A delivery test to run.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -162,7 +162,7 @@ pub async fn confirm_delivery_test(
 ) -> Result<HttpResponse, ApiError> {
     let token = params.into_inner().token.ok_or(ApiError::NotFound)?;
     let hash = storage_hash(token.trim());
-    let at = now();
+    let at = state.now();
     let confirmed =
         db::run(&state.pool, move |conn| Ok(store::confirm_delivery_test(conn, &hash, at.naive_utc())?)).await?;
     if confirmed.is_none() {

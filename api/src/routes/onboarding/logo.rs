@@ -15,7 +15,7 @@ use crate::pagination::path_id;
 use crate::problems::ProblemCode;
 use crate::resources::onboarding::LogoUploaded;
 use crate::services::logos;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 // ---------------------------------------------------------------------------
 // Logo.
@@ -59,7 +59,7 @@ pub async fn put_logo(
     .await?;
     let logo = domain::branding::Logo::parse(body.to_vec())
         .map_err(|e| ApiError::Unprocessable { code: (&e).into(), detail: format!("{e}.") })?;
-    let at = now();
+    let at = state.now();
     let uploaded = db::write(&state.pool, move |tx| logos::store(tx, &caller, &msp_id, &id, &logo, at)).await?;
     Ok(HttpResponse::Ok().json(uploaded))
 }

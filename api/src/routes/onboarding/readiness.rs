@@ -14,7 +14,7 @@ use crate::pagination::path_id;
 use crate::resources::customers::Customer;
 use crate::resources::onboarding::{Finding, step_schema};
 use crate::services::onboarding::{assess, find_customer, snapshot, take_live};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// The status of one step, for the review.
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,7 +120,7 @@ pub async fn go_live(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&id))?.to_owned();
-    let at = now();
+    let at = state.now();
     let (customer, warnings) = db::write(&state.pool, move |tx| take_live(tx, &caller, &msp_id, &id, at)).await?;
     let went_live = WentLive { customer, warnings: warnings.iter().map(Finding::from).collect() };
     Ok(HttpResponse::Ok().json(went_live))

@@ -17,7 +17,7 @@ use crate::resources::onboarding_steps::{StepBody, StepInput};
 use crate::scim::wire::base_url;
 use crate::services::onboarding::{find_customer, snapshot};
 use crate::services::onboarding_steps;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A customer's onboarding.
 ///
@@ -96,7 +96,7 @@ pub async fn save_step(
         });
     }
     let base = base_url(&req, &id);
-    let at = now();
+    let at = state.now();
     let sent = body.0.0;
     let scim_base = base.clone();
     let (snapshot, new_scim_token) = db::run(&state.pool, move |conn| {

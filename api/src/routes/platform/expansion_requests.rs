@@ -15,7 +15,7 @@ use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, link_query, path_id};
 use crate::resources::seat_expansion::SeatExpansionRequest;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// `?status=&limit=&cursor=` of the operator's list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -147,7 +147,7 @@ async fn decide(
     caller.authorize_platform()?;
     let id = path_id(&path)?;
     let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    let at = now();
+    let at = state.now();
     let decided = db::write(&state.pool, move |tx| {
         crate::services::seat_expansion::decide(tx, &caller, &id, note.clone(), decision, at)
     })

@@ -16,7 +16,7 @@ use crate::json::ValidJson;
 use crate::pagination::{Page, PageParams, cut_page, path_id};
 use crate::resources::msps::{Limits, Msp};
 use crate::services::msps::{self, NewMsp};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub(crate) const COLLECTION_PATH: &str = "/api/v1/platform/msps";
 
@@ -102,7 +102,7 @@ pub async fn create_msp(
     let email = errors.check("/owner_email", EmailAddress::parse(&owner_email));
     let limits = limits.check(&mut errors);
     let (name, email, limits) = errors.finish(name.zip(email).zip(limits).map(|((n, e), l)| (n, e, l)))?;
-    let at = now();
+    let at = state.now();
     let new = NewMsp { name, owner_email: email, limits, public_url: state.public_url.clone() };
     let msp = db::write(&state.pool, move |tx| msps::create(tx, &caller, &new, at)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", msp.id))).json(msp))
@@ -155,7 +155,7 @@ pub async fn update_msp(
     let mut errors = FieldErrors::default();
     let limits = body.0.limits.check(&mut errors);
     let limits = errors.finish(limits)?;
-    let at = now();
+    let at = state.now();
     let msp = db::write(&state.pool, move |tx| msps::change_limits(tx, &caller, &id, &limits, at)).await?;
     Ok(HttpResponse::Ok().json(msp))
 }

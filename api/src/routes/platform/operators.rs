@@ -11,7 +11,7 @@ use crate::json::ValidJson;
 use crate::resources::sign_in::LoginRequest;
 use crate::services::sign_in::SignInCandidate;
 use crate::services::sign_in::guarded_sign_in;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// An operator's access token.
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,7 +54,7 @@ pub async fn operator_login(
         }))
     })
     .await?;
-    let access_token = state.tokens.issue_operator(&operator.id, now()).map_err(ApiError::internal)?;
+    let access_token = state.tokens.issue_operator(&operator.id, state.now()).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(OperatorToken {
         access_token,
         token_type: "Bearer",

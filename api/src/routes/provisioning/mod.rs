@@ -20,7 +20,7 @@ use crate::resources::provisioning::ScimToken;
 use crate::scim::wire::base_url;
 use crate::services::accounts::customer_domains;
 use crate::services::provisioning::issue_token;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// The token a customer's SCIM connection uses.
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,7 +134,7 @@ pub async fn create_scim_token(
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::UpdateCustomer(&customer_id))?.to_owned();
-    let at = now();
+    let at = state.now();
     let id = customer_id.clone();
     let (token, prefix) = db::run(&state.pool, move |conn| {
         customer_domains(conn, &msp_id, &id)?;
