@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod password_tokens;
 pub mod provisioning;
 mod schema;
+pub mod schema_facts;
 pub mod scim_connections;
 pub mod seat_expansion;
 pub mod seat_pool;

@@ -29,3 +29,33 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert!(pg_columns.contains(&("customers".to_owned(), "msp_id".to_owned())));
     assert_eq!(pg_columns, sqlite_columns);
 }
+
+/// The migration twins agree on more than names: each column's kind of
+/// value and nullability, each unique index, each table's CHECKs.
+#[tokio::test]
+async fn both_backends_have_the_same_types_nullability_unique_indexes_and_checks() {
+    let Some(postgres) = spawn_app(Backend::Postgres).await else { return };
+    let sqlite = spawn_app(Backend::Sqlite).await.expect("SQLite");
+    let pg = postgres.with_db(|conn| persistence::schema_facts::describe(conn).unwrap()).await;
+    let lite = sqlite.with_db(|conn| persistence::schema_facts::describe(conn).unwrap()).await;
+    assert!(pg.unique_indexes.iter().any(|(table, _)| table == "customers"), "{:?}", pg.unique_indexes);
+    let columns = (only(&pg.columns, &lite.columns), only(&lite.columns, &pg.columns));
+    assert!(
+        columns.0.is_empty() && columns.1.is_empty(),
+        "columns only on PostgreSQL: {:#?}\nonly on SQLite: {:#?}",
+        columns.0,
+        columns.1
+    );
+    let indexes = (only(&pg.unique_indexes, &lite.unique_indexes), only(&lite.unique_indexes, &pg.unique_indexes));
+    assert!(
+        indexes.0.is_empty() && indexes.1.is_empty(),
+        "unique indexes only on PostgreSQL: {:#?}\nonly on SQLite: {:#?}",
+        indexes.0,
+        indexes.1
+    );
+    assert_eq!(pg.checks, lite.checks, "CHECK constraints per table (PostgreSQL, SQLite)");
+}
+
+fn only<T: Ord + Clone>(a: &BTreeSet<T>, b: &BTreeSet<T>) -> Vec<T> {
+    a.difference(b).cloned().collect()
+}
