@@ -46,6 +46,11 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: the proxies whose `Forwarded` / `X-Forwarded-For`
     /// name the client; none by default (the peer is the client).
     pub trusted_proxies: domain::client_address::TrustedProxies,
+    /// `JOBS_ENABLED` (default true), `JOB_CONCURRENCY` (4), `JOB_POLL_MS`
+    /// (1000): how this process runs background jobs.
+    pub jobs: crate::jobs::RunnerOptions,
+    /// The handlers of background jobs, by kind.
+    pub job_handlers: crate::jobs::Handlers,
 }
 
 /// A setting that cannot be used.
@@ -112,6 +117,14 @@ impl Settings {
             trusted_proxies: domain::client_address::TrustedProxies::parse(
                 &var("TRUSTED_PROXIES").unwrap_or_default(),
             )?,
+            jobs: crate::jobs::RunnerOptions {
+                enabled: !matches!(var("JOBS_ENABLED").as_deref().map(str::trim), Some("false" | "0" | "off" | "no")),
+                concurrency: number("JOB_CONCURRENCY")?.unwrap_or(4),
+                poll_interval: std::time::Duration::from_millis(
+                    u64::try_from(number("JOB_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
+                ),
+            },
+            job_handlers: crate::jobs::Handlers::default(),
             attention_days: number("ONBOARDING_ATTENTION_DAYS")?
                 .and_then(|days| i64::try_from(days).ok())
                 .unwrap_or(domain::onboarding::DEFAULT_ATTENTION_DAYS)

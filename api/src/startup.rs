@@ -39,6 +39,8 @@ pub struct Application {
     local_addr: SocketAddr,
     pool: DbPool,
     sender: tokio::task::JoinHandle<()>,
+    jobs: crate::jobs::JobRunner,
+    job_loop: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -110,7 +112,15 @@ impl Application {
         if !settings.handle_signals {
             server = server.disable_signals();
         }
-        Ok(Self { server: server.run(), local_addr, pool, sender })
+        let jobs = crate::jobs::JobRunner::new(
+            pool.clone(),
+            settings.clock.clone(),
+            settings.job_handlers.clone(),
+            settings.jobs.concurrency,
+        );
+        let job_loop =
+            settings.jobs.enabled.then(|| tokio::spawn(jobs.clone().run_forever(settings.jobs.poll_interval)));
+        Ok(Self { server: server.run(), local_addr, pool, sender, jobs, job_loop })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -128,12 +138,21 @@ impl Application {
         self.pool.clone()
     }
 
+    /// This process's job runner (the tests run due jobs through it).
+    pub fn jobs(&self) -> crate::jobs::JobRunner {
+        self.jobs.clone()
+    }
+
     /// Serves until stopped (SIGTERM/SIGINT, or the handle), finishing
     /// in-flight requests first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         // Mail still queued is sent by the next start (or another node).
         self.sender.abort();
+        // A job cut off here is taken over by another worker when its lease lapses.
+        if let Some(job_loop) = self.job_loop {
+            job_loop.abort();
+        }
         served
     }
 }

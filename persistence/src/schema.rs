@@ -154,6 +154,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        unique_key -> Nullable<Text>,
+        status -> Text,
+        run_at -> Timestamp,
+        attempts -> BigInt,
+        max_attempts -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     email_outbox (id) {
         id -> Text,
         msp_id -> Text,
@@ -374,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_sessions,
     audit_events,
     email_outbox,
+    jobs,
     login_throttles,
     customer_groups,
     customer_group_members,

@@ -200,6 +200,7 @@ const RULES: &[(&str, Access)] = &[
     ("createMsp",            Access::Platform),
     ("getMsp",               Access::Platform),
     ("updateMsp",            Access::Platform),
+    ("listJobs",             Access::Platform),
 ];
 
 /// What one caller must get from one operation.

@@ -12,6 +12,7 @@ mod contract;
 mod customers;
 mod http_errors;
 mod isolation;
+mod jobs;
 mod maa;
 mod onboarding;
 mod portfolio;

@@ -72,6 +72,8 @@ pub struct TestApp {
     /// The server's clock: move it forward with [`TestApp::advance_clock`]
     /// instead of sleeping or back-dating rows.
     pub clock: Clock,
+    /// The server's job runner, which tests drive: see [`TestApp::run_due_jobs`].
+    pub jobs: api::jobs::JobRunner,
     // Dropped last: the database outlives the pool above.
     _database: TestDatabase,
 }
@@ -219,6 +221,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         clock: Clock::adjustable(),
         cors_allowed_origins: Vec::new(),
         trusted_proxies: domain::client_address::TrustedProxies::none(),
+        // Tests run due jobs themselves (`TestApp::run_due_jobs`), under their clock.
+        jobs: api::jobs::RunnerOptions { enabled: false, ..Default::default() },
+        job_handlers: api::jobs::Handlers::default(),
     };
     configure(&mut settings);
     let database_url = match &settings.database_url {
@@ -229,13 +234,24 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let app = Application::build(settings).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let pool = app.pool();
+    let jobs = app.jobs();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    Some(TestApp { address, client, pool, backend, database_url, clock, _database: database })
+    Some(TestApp { address, client, pool, backend, database_url, clock, jobs, _database: database })
+}
+
+/// Job handlers for the tests of the job runner: `probe` succeeds, `flaky`
+/// always fails (its error names its payload).
+pub fn probe_handlers() -> api::jobs::Handlers {
+    use std::sync::Arc;
+    api::jobs::Handlers::default().with("probe", Arc::new(|_| Box::pin(async { Ok(()) }))).with(
+        "flaky",
+        Arc::new(|context| Box::pin(async move { Err(format!("relay said no to {}", context.job.payload)) })),
+    )
 }
 
 /// An MSP with a signed-in owner.
@@ -274,6 +290,11 @@ impl TestApp {
         self.clock.advance(by).expect("the test clock moves forward");
     }
 
+    /// Runs every job due now (by the server's clock) until none is left.
+    pub async fn run_due_jobs(&self) -> api::jobs::RoundReport {
+        self.jobs.run_until_idle().await.expect("jobs run")
+    }
+
     /// The server's current time.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
@@ -283,8 +304,15 @@ impl TestApp {
     /// database. `binary` is `env!("CARGO_BIN_EXE_portal-node")`, which only
     /// the test targets know.
     pub async fn spawn_process(&self, binary: &str) -> ServerProcess {
+        self.spawn_process_with(binary, &[]).await
+    }
+
+    /// Like [`TestApp::spawn_process`], with more environment variables
+    /// (e.g. `JOB_CONCURRENCY`).
+    pub async fn spawn_process_with(&self, binary: &str, env: &[(&str, &str)]) -> ServerProcess {
         use std::io::BufRead;
         let mut child = std::process::Command::new(binary)
+            .envs(env.iter().copied())
             .env("DATABASE_URL", &self.database_url)
             .env("JWT_SECRET", std::str::from_utf8(TEST_JWT_SECRET).unwrap())
             .env("BIND_ADDR", "127.0.0.1:0")

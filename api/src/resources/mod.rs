@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod customer_groups;
 pub mod customer_lists;
 pub mod customers;
+pub mod jobs;
 pub mod msps;
 pub mod onboarding;
 pub mod onboarding_steps;

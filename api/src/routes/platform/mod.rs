@@ -1,8 +1,9 @@
-//! The platform operator's console: MSPs and their limits, and the MSPs'
-//! requests for more seats. MSP admins, API keys and customer sessions can't
+//! The platform operator's console: MSPs and their limits, the MSPs'
+//! requests for more seats, and the background jobs. MSP admins, API keys and customer sessions can't
 //! reach these routes.
 
 pub mod expansion_requests;
+pub mod jobs;
 pub mod msps;
 pub mod operators;
 
@@ -25,4 +26,5 @@ pub fn configure(ops: &mut crate::operations::Operations) {
     ops.add(msps::__path_create_msp, msps::create_msp);
     ops.add(msps::__path_get_msp, msps::get_msp);
     ops.add(msps::__path_update_msp, msps::update_msp);
+    ops.add(jobs::__path_list_jobs, jobs::list_jobs);
 }
