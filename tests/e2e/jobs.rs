@@ -64,8 +64,9 @@ async fn a_failing_job_backs_off_then_is_kept_as_failed_for_the_operator(backend
     let Some(app) = app(backend).await else { return };
     enqueue(&app, "flaky", None, 2).await;
     enqueue(&app, "nobody-handles-this", None, 1).await;
+    enqueue(&app, "panicky", None, 1).await;
     let first = app.run_due_jobs().await;
-    assert_eq!((first.claimed, first.failed), (2, 2));
+    assert_eq!((first.claimed, first.failed), (3, 3), "a panicking handler fails its job, not the runner");
     // The flaky one waits 22.5-37.5 s (30 s with jitter) before its second try.
     assert_eq!(app.run_due_jobs().await.claimed, 0, "not due yet");
     app.advance_clock(TimeDelta::seconds(40));
@@ -78,13 +79,15 @@ async fn a_failing_job_backs_off_then_is_kept_as_failed_for_the_operator(backend
     let failed: Value = failed.json().await.unwrap();
     let items = failed["items"].as_array().unwrap();
     let kinds: BTreeSet<&str> = items.iter().map(|j| j["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, BTreeSet::from(["flaky", "nobody-handles-this"]));
+    assert_eq!(kinds, BTreeSet::from(["flaky", "nobody-handles-this", "panicky"]));
     let flaky = items.iter().find(|j| j["kind"] == "flaky").unwrap();
     assert_eq!(flaky["attempts"], 2);
     assert_eq!(flaky["last_error"], "relay said no to {\"n\":1}");
     assert!(flaky["finished_at"].is_string());
     let stranger = items.iter().find(|j| j["kind"] == "nobody-handles-this").unwrap();
     assert!(stranger["last_error"].as_str().unwrap().contains("no handler"));
+    let panicky = items.iter().find(|j| j["kind"] == "panicky").unwrap();
+    assert!(panicky["last_error"].as_str().unwrap().contains("panicked"), "{panicky}");
     let bad = app.get("/api/v1/platform/jobs?status=stuck", Some(&operator)).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

@@ -245,13 +245,16 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 }
 
 /// Job handlers for the tests of the job runner: `probe` succeeds, `flaky`
-/// always fails (its error names its payload).
+/// always fails (its error names its payload), `panicky` panics.
 pub fn probe_handlers() -> api::jobs::Handlers {
     use std::sync::Arc;
-    api::jobs::Handlers::default().with("probe", Arc::new(|_| Box::pin(async { Ok(()) }))).with(
-        "flaky",
-        Arc::new(|context| Box::pin(async move { Err(format!("relay said no to {}", context.job.payload)) })),
-    )
+    let flaky: api::jobs::Handler =
+        Arc::new(|context| Box::pin(async move { Err(format!("relay said no to {}", context.job.payload)) }));
+    let panicky: api::jobs::Handler = Arc::new(|_| Box::pin(async { panic!("a handler bug") }));
+    api::jobs::Handlers::default()
+        .with("probe", Arc::new(|_| Box::pin(async { Ok(()) })))
+        .with("flaky", flaky)
+        .with("panicky", panicky)
 }
 
 /// An MSP with a signed-in owner.
