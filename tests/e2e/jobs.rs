@@ -130,6 +130,11 @@ mod retries {
 #[tokio::test]
 async fn two_processes_run_a_thousand_jobs_each_exactly_once_on_postgres() {
     let Some(app) = app(Backend::Postgres).await else { return };
+    let binary = env!("CARGO_BIN_EXE_portal-node");
+    let env = [("JOB_CONCURRENCY", "16"), ("JOB_POLL_MS", "20")];
+    let _first = app.spawn_process_with(binary, &env).await;
+    let _second = app.spawn_process_with(binary, &env).await;
+    // Enqueued once both are polling, so that neither can finish them all alone.
     let at = app.now();
     app.with_db(move |conn| {
         for _ in 0..1000 {
@@ -138,10 +143,6 @@ async fn two_processes_run_a_thousand_jobs_each_exactly_once_on_postgres() {
         }
     })
     .await;
-    let binary = env!("CARGO_BIN_EXE_portal-node");
-    let env = [("JOB_CONCURRENCY", "16"), ("JOB_POLL_MS", "20")];
-    let _first = app.spawn_process_with(binary, &env).await;
-    let _second = app.spawn_process_with(binary, &env).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let jobs = loop {
         let jobs = all_jobs(&app).await;
