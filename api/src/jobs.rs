@@ -158,9 +158,12 @@ impl JobRunner {
         let outcome = match self.handlers.0.get(job.kind.as_str()) {
             Some(handler) => {
                 let context = JobContext { pool: self.pool.clone(), clock: self.clock.clone(), job };
-                // On a task of its own: a handler that panics fails its job,
-                // not the runner's loop.
-                tokio::spawn(handler(context)).await.unwrap_or_else(|e| Err(format!("the handler panicked: {e}")))
+                // On a task of its own, future built there too: a handler that
+                // panics fails its job, not the runner's loop.
+                let handler = Arc::clone(handler);
+                tokio::spawn(async move { handler(context).await })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the handler panicked: {e}")))
             }
             None => Err(format!("no handler for jobs of kind {:?}", job.kind)),
         };
