@@ -46,6 +46,9 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: the proxies whose `Forwarded` / `X-Forwarded-For`
     /// name the client; none by default (the peer is the client).
     pub trusted_proxies: domain::client_address::TrustedProxies,
+    /// `TRUSTED_PROXY_HEADER`: the header those proxies write
+    /// (`x-forwarded-for`, the default, or `forwarded`); no other is read.
+    pub forwarding_header: domain::client_address::ForwardingHeader,
     /// `JOBS_ENABLED` (default true), `JOB_CONCURRENCY` (4), `JOB_POLL_MS`
     /// (1000): how this process runs background jobs.
     pub jobs: crate::jobs::RunnerOptions,
@@ -71,6 +74,9 @@ pub enum ConfigError {
     /// `TRUSTED_PROXIES` names something that is not an address or range.
     #[error("TRUSTED_PROXIES: {0}")]
     Proxy(#[from] domain::client_address::InvalidProxy),
+    /// `TRUSTED_PROXY_HEADER` names another header.
+    #[error("TRUSTED_PROXY_HEADER: {0}")]
+    ForwardingHeader(#[from] domain::client_address::InvalidForwardingHeader),
 }
 
 /// Shortest `JWT_SECRET` accepted: 256 bits, the HS256 key size.
@@ -117,12 +123,17 @@ impl Settings {
             trusted_proxies: domain::client_address::TrustedProxies::parse(
                 &var("TRUSTED_PROXIES").unwrap_or_default(),
             )?,
+            forwarding_header: var("TRUSTED_PROXY_HEADER")
+                .map(|name| domain::client_address::ForwardingHeader::parse(&name))
+                .transpose()?
+                .unwrap_or_default(),
             jobs: crate::jobs::RunnerOptions {
                 enabled: !matches!(var("JOBS_ENABLED").as_deref().map(str::trim), Some("false" | "0" | "off" | "no")),
                 concurrency: number("JOB_CONCURRENCY")?.unwrap_or(4),
                 poll_interval: std::time::Duration::from_millis(
                     u64::try_from(number("JOB_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
                 ),
+                ..crate::jobs::RunnerOptions::default()
             },
             job_handlers: crate::jobs::Handlers::default(),
             attention_days: number("ONBOARDING_ATTENTION_DAYS")?

@@ -15,8 +15,8 @@ pub const ALLOWED_HEADERS: [&str; 6] =
     ["authorization", "content-type", "if-match", "if-none-match", "idempotency-key", "x-request-id"];
 
 /// Response headers a page may read (besides the CORS-safelisted ones).
-pub const EXPOSED_HEADERS: [&str; 7] =
-    ["etag", "location", "link", "x-request-id", "retry-after", "idempotent-replayed", "allow"];
+pub const EXPOSED_HEADERS: [&str; 8] =
+    ["etag", "location", "link", "x-request-id", "retry-after", "idempotent-replayed", "allow", "content-disposition"];
 
 /// An origin a browser page may call the API from: `scheme://host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

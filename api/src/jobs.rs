@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use domain::jobs::{AfterFailure, LEASE, after_failure};
+use domain::jobs::{AfterFailure, LEASE, RUN_LIMIT, after_failure};
 use persistence::jobs::JobRecord;
 use persistence::transactions::write_transaction;
 use persistence::{DbPool, StoreError};
@@ -64,11 +64,18 @@ pub struct RunnerOptions {
     pub concurrency: usize,
     /// How often the loop looks for due jobs.
     pub poll_interval: Duration,
+    /// How long one handler may run ([`RUN_LIMIT`]; tests shorten it).
+    pub run_limit: Duration,
 }
 
 impl Default for RunnerOptions {
     fn default() -> Self {
-        Self { enabled: true, concurrency: 4, poll_interval: Duration::from_secs(1) }
+        Self {
+            enabled: true,
+            concurrency: 4,
+            poll_interval: Duration::from_secs(1),
+            run_limit: RUN_LIMIT.to_std().unwrap_or(Duration::from_secs(270)),
+        }
     }
 }
 
@@ -92,13 +99,15 @@ pub struct JobRunner {
     /// This worker's name in leases: unique per process and runner.
     owner: String,
     concurrency: usize,
+    run_limit: Duration,
 }
 
 impl JobRunner {
     /// A runner with `handlers` on `pool`.
-    pub fn new(pool: DbPool, clock: Clock, handlers: Handlers, concurrency: usize) -> Self {
+    pub fn new(pool: DbPool, clock: Clock, handlers: Handlers, options: &RunnerOptions) -> Self {
         let owner = format!("{}:{}", std::process::id(), uuid::Uuid::now_v7().simple());
-        Self { pool, clock, handlers: Arc::new(handlers), owner, concurrency: concurrency.max(1) }
+        let (concurrency, run_limit) = (options.concurrency.max(1), options.run_limit);
+        Self { pool, clock, handlers: Arc::new(handlers), owner, concurrency, run_limit }
     }
 
     /// This worker's name in leases.
@@ -141,15 +150,20 @@ impl JobRunner {
         }
     }
 
-    /// Runs rounds forever, every `interval` while idle.
-    pub async fn run_forever(self, interval: Duration) {
-        loop {
+    /// Runs rounds, every `interval` while idle, until `stop` turns true
+    /// (or its sender is gone); a round under way is finished first, so
+    /// that a process shutting down leaves no job waiting out its lease.
+    pub async fn run_until(self, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        while !*stop.borrow() {
             match self.run_round().await {
                 Ok(round) if round.claimed > 0 => continue,
                 Ok(_) => {}
                 Err(error) => log::warn!("jobs: {error}"),
             }
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                changed = stop.changed() => if changed.is_err() { return },
+            }
         }
     }
 
@@ -159,11 +173,17 @@ impl JobRunner {
             Some(handler) => {
                 let context = JobContext { pool: self.pool.clone(), clock: self.clock.clone(), job };
                 // On a task of its own, future built there too: a handler that
-                // panics fails its job, not the runner's loop.
+                // panics fails its job, not the runner's loop. One that runs
+                // past the limit is stopped before its lease can lapse.
                 let handler = Arc::clone(handler);
-                tokio::spawn(async move { handler(context).await })
-                    .await
-                    .unwrap_or_else(|e| Err(format!("the handler panicked: {e}")))
+                let mut task = tokio::spawn(async move { handler(context).await });
+                match tokio::time::timeout(self.run_limit, &mut task).await {
+                    Ok(joined) => joined.unwrap_or_else(|e| Err(format!("the handler panicked: {e}"))),
+                    Err(_) => {
+                        task.abort();
+                        Err(format!("stopped after running for its time limit of {:?}", self.run_limit))
+                    }
+                }
             }
             None => Err(format!("no handler for jobs of kind {:?}", job.kind)),
         };

@@ -41,7 +41,11 @@ pub struct Application {
     sender: tokio::task::JoinHandle<()>,
     jobs: crate::jobs::JobRunner,
     job_loop: Option<tokio::task::JoinHandle<()>>,
+    stop_jobs: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a stopping process waits for the jobs it is running.
+const JOBS_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
 
 impl Application {
     /// Connects to the database, applies pending migrations, and binds.
@@ -78,6 +82,7 @@ impl Application {
             attention_days: settings.attention_days,
             clock: settings.clock.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            forwarding_header: settings.forwarding_header,
         });
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_limit = web::Data::new(BodyLimit(settings.body_limit));
@@ -116,11 +121,12 @@ impl Application {
             pool.clone(),
             settings.clock.clone(),
             settings.job_handlers.clone(),
-            settings.jobs.concurrency,
+            &settings.jobs,
         );
+        let (stop_jobs, stop) = tokio::sync::watch::channel(false);
         let job_loop =
-            settings.jobs.enabled.then(|| tokio::spawn(jobs.clone().run_forever(settings.jobs.poll_interval)));
-        Ok(Self { server: server.run(), local_addr, pool, sender, jobs, job_loop })
+            settings.jobs.enabled.then(|| tokio::spawn(jobs.clone().run_until(settings.jobs.poll_interval, stop)));
+        Ok(Self { server: server.run(), local_addr, pool, sender, jobs, job_loop, stop_jobs })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -149,8 +155,14 @@ impl Application {
         let served = self.server.await;
         // Mail still queued is sent by the next start (or another node).
         self.sender.abort();
-        // A job cut off here is taken over by another worker when its lease lapses.
-        if let Some(job_loop) = self.job_loop {
+        // Claim nothing more and let the jobs under way finish (they are
+        // bounded by their run limit); one still cut off is taken over by
+        // another worker when its lease lapses.
+        let _ = self.stop_jobs.send(true);
+        if let Some(mut job_loop) = self.job_loop
+            && tokio::time::timeout(JOBS_SHUTDOWN_GRACE, &mut job_loop).await.is_err()
+        {
+            log::warn!("jobs still running after {JOBS_SHUTDOWN_GRACE:?} of shutdown are left to their leases");
             job_loop.abort();
         }
         served

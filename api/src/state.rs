@@ -25,6 +25,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// The proxies whose forwarding headers name the client.
     pub trusted_proxies: domain::client_address::TrustedProxies,
+    /// The one forwarding header those proxies write.
+    pub forwarding_header: domain::client_address::ForwardingHeader,
 }
 
 impl AppState {

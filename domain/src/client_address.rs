@@ -12,6 +12,42 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
 
+/// The one forwarding header the trusted proxies write. Only that one is
+/// read: a proxy appends to the header it writes and passes the others on
+/// untouched, so any other header is whatever the client chose to send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardingHeader {
+    /// `X-Forwarded-For` (nginx, HAProxy, AWS and most balancers).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded`'s `for=` parameters (RFC 7239).
+    Forwarded,
+}
+
+/// A `TRUSTED_PROXY_HEADER` that names neither header.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is neither x-forwarded-for nor forwarded")]
+pub struct InvalidForwardingHeader(pub String);
+
+impl ForwardingHeader {
+    /// Parses `x-forwarded-for` or `forwarded` (any case).
+    pub fn parse(name: &str) -> Result<Self, InvalidForwardingHeader> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            _ => Err(InvalidForwardingHeader(name.to_owned())),
+        }
+    }
+
+    /// The header's name, lower case.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
+}
+
 /// A `TRUSTED_PROXIES` entry that is neither an address nor a range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not an IP address or a range such as 10.0.0.0/8")]
@@ -59,8 +95,9 @@ impl TrustedProxies {
     }
 }
 
-/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) compare as IPv4.
-fn canonical(address: IpAddr) -> IpAddr {
+/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) compare, count and are
+/// recorded as IPv4.
+pub fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         IpAddr::V4(_) => address,
@@ -93,6 +130,14 @@ mod tests {
         assert_eq!(proxies.client(ip("10.1.2.3"), &[ip("10.9.9.9")]), ip("10.9.9.9"));
         assert_eq!(proxies.client(ip("10.1.2.3"), &[]), ip("10.1.2.3"));
         assert_eq!(proxies.client(ip("::ffff:10.1.2.3"), &[ip("2001:db8::1")]), ip("2001:db8::1"));
+    }
+
+    #[test]
+    fn the_forwarding_header_is_one_of_two() {
+        assert_eq!(ForwardingHeader::parse(" X-Forwarded-For "), Ok(ForwardingHeader::XForwardedFor));
+        assert_eq!(ForwardingHeader::parse("forwarded").map(ForwardingHeader::name), Ok("forwarded"));
+        assert!(ForwardingHeader::parse("x-real-ip").is_err());
+        assert_eq!(canonical(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }
 
     #[test]

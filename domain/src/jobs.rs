@@ -24,6 +24,11 @@ spelled_enum! {
 /// claimed again once this has passed.
 pub const LEASE: TimeDelta = TimeDelta::minutes(5);
 
+/// How long a handler may run before its attempt is stopped and failed:
+/// short of the lease, so that no other worker can start the job again
+/// while the first still runs it.
+pub const RUN_LIMIT: TimeDelta = TimeDelta::seconds(LEASE.num_seconds() - 30);
+
 /// Attempts before a job is given up, unless its kind says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
 
@@ -61,6 +66,11 @@ pub fn after_failure(attempts: i64, max_attempts: i64, jitter: f64) -> AfterFail
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_handler_is_stopped_before_its_lease_lapses() {
+        assert!(RUN_LIMIT < LEASE && RUN_LIMIT > TimeDelta::zero());
+    }
 
     #[test]
     fn retries_double_until_the_cap_and_stop_at_the_last_attempt() {

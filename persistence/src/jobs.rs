@@ -69,7 +69,8 @@ pub enum Enqueued {
     AlreadyThere,
 }
 
-/// Enqueues `job`; a unique key already held changes nothing.
+/// Enqueues `job`; a unique key already held (by a job queued, running or
+/// succeeded) changes nothing. A failed job releases its key.
 pub fn enqueue(conn: &mut DbConnection, job: &NewJob<'_>, now: DateTime<Utc>) -> Result<Enqueued, StoreError> {
     let record = JobRecord {
         id: crate::new_id(),
@@ -97,9 +98,14 @@ pub fn enqueue(conn: &mut DbConnection, job: &NewJob<'_>, now: DateTime<Utc>) ->
     Ok(if inserted == 1 { Enqueued::Created(record.id) } else { Enqueued::AlreadyThere })
 }
 
+/// What a job whose worker stopped during its last attempt is failed with.
+pub const LAPSED_ON_LAST_ATTEMPT: &str = "its worker stopped during its last attempt (the lease lapsed)";
+
 /// Claims up to `limit` jobs due at `now` — queued and due, or running with
-/// a lapsed lease (their worker died) — for `owner` until `lease_until`,
-/// counting an attempt for each. Call it in a write transaction.
+/// a lapsed lease (their worker died) and attempts left — for `owner` until
+/// `lease_until`, counting an attempt for each. A lapsed job with no attempt
+/// left is failed instead, so that a job that kills its worker is not
+/// retried forever. Call it in a write transaction.
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,
@@ -110,10 +116,16 @@ pub fn claim(
     let now = now.naive_utc();
     let queued: String = JobStatus::Queued.into();
     let running: String = JobStatus::Running.into();
-    let claimable = jobs::status
-        .eq(queued.clone())
-        .and(jobs::run_at.le(now))
-        .or(jobs::status.eq(running.clone()).and(jobs::lease_expires_at.lt(now)));
+    let lapsed = jobs::status.eq(running.clone()).and(jobs::lease_expires_at.lt(now));
+    diesel::update(jobs::table.filter(lapsed.clone()).filter(jobs::attempts.ge(jobs::max_attempts)))
+        .set((
+            jobs::status.eq(String::from(JobStatus::Failed)),
+            jobs::last_error.eq(Some(LAPSED_ON_LAST_ATTEMPT)),
+            jobs::finished_at.eq(Some(now)),
+            jobs::lease_expires_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    let claimable = jobs::status.eq(queued.clone()).and(jobs::run_at.le(now)).or(lapsed);
     let candidates = jobs::table.filter(claimable.clone()).order(jobs::run_at.asc()).select(jobs::id).limit(limit);
     let ids: Vec<String> = match conn {
         DbConnection::Pg(pg) => candidates.for_update().skip_locked().load(pg)?,
@@ -199,20 +211,37 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<JobRecord>, Stor
     Ok(jobs::table.filter(jobs::id.eq(id)).select(JobRecord::as_select()).first(conn).optional()?)
 }
 
-/// Jobs, newest first (ids are UUIDv7), optionally of one status, after
-/// cursor `before` (an id).
+/// Jobs, newest first (by `created_at` under the injected clock, then id),
+/// optionally of one status, after cursor `before` (an id).
 pub fn list(
     conn: &mut DbConnection,
     status: Option<JobStatus>,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<JobRecord>, StoreError> {
-    let mut query = jobs::table.select(JobRecord::as_select()).order(jobs::id.desc()).limit(limit).into_boxed();
+    let cursor = match before {
+        Some(id) => {
+            jobs::table.filter(jobs::id.eq(id)).select(jobs::created_at).first::<NaiveDateTime>(conn).optional()?
+        }
+        None => None,
+    };
+    let mut query = jobs::table
+        .select(JobRecord::as_select())
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .limit(limit)
+        .into_boxed();
     if let Some(status) = status {
         query = query.filter(jobs::status.eq(String::from(status)));
     }
-    if let Some(before) = before {
-        query = query.filter(jobs::id.lt(before.to_owned()));
+    match (before, cursor) {
+        (Some(id), Some(at)) => {
+            let same_instant_earlier_id =
+                diesel::BoolExpressionMethods::and(jobs::created_at.eq(at), jobs::id.lt(id.to_owned()));
+            query = query.filter(diesel::BoolExpressionMethods::or(jobs::created_at.lt(at), same_instant_earlier_id));
+        }
+        // A cursor naming no job ends the list.
+        (Some(_), None) => return Ok(Vec::new()),
+        (None, _) => {}
     }
     Ok(query.load(conn)?)
 }

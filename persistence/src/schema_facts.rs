@@ -1,6 +1,6 @@
 //! What the two backends' migrations built, in terms both can be compared
 //! in: each column's kind of value and nullability, each unique index's
-//! columns, and each table's number of CHECK constraints. The migrations are
+//! columns and whether it is partial (`WHERE …`), and each table's number of CHECK constraints. The migrations are
 //! written twice (one folder per dialect); a test compares these facts so
 //! that the twins cannot drift apart unseen.
 
@@ -30,9 +30,10 @@ pub struct ColumnFacts {
 pub struct SchemaFacts {
     /// Every column of the application's tables.
     pub columns: BTreeSet<ColumnFacts>,
-    /// Every unique index (primary keys included): its table and columns in
-    /// order, `(expression)` standing for an expression.
-    pub unique_indexes: BTreeSet<(String, Vec<String>)>,
+    /// Every unique index (primary keys included): its table, its columns
+    /// in order (`(expression)` standing for an expression), and whether it
+    /// is partial.
+    pub unique_indexes: BTreeSet<(String, Vec<String>, bool)>,
     /// The number of CHECK constraints of each table that has any.
     pub checks: BTreeMap<String, usize>,
 }
@@ -59,6 +60,8 @@ struct IndexColumnRow {
     position: i64,
     #[diesel(sql_type = Nullable<Text>)]
     column_name: Option<String>,
+    #[diesel(sql_type = Bool)]
+    partial: bool,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -91,7 +94,7 @@ pub fn describe(conn: &mut DbConnection) -> Result<SchemaFacts, StoreError> {
             .load(pg)?;
             let index_columns: Vec<IndexColumnRow> = diesel::sql_query(
                 "SELECT t.relname::text AS table_name, i.relname::text AS index_name, k.position::bigint AS position,
-                        a.attname::text AS column_name
+                        a.attname::text AS column_name, x.indpred IS NOT NULL AS partial
                  FROM pg_index x
                  JOIN pg_class t ON t.oid = x.indrelid
                  JOIN pg_class i ON i.oid = x.indexrelid
@@ -121,7 +124,8 @@ pub fn describe(conn: &mut DbConnection) -> Result<SchemaFacts, StoreError> {
             )
             .load(sqlite)?;
             let index_columns: Vec<IndexColumnRow> = diesel::sql_query(
-                "SELECT m.name AS table_name, l.name AS index_name, c.seqno AS position, c.name AS column_name
+                "SELECT m.name AS table_name, l.name AS index_name, c.seqno AS position, c.name AS column_name,
+                        l.partial = 1 AS partial
                  FROM sqlite_master AS m
                  JOIN pragma_index_list(m.name) AS l
                  JOIN pragma_index_info(l.name) AS c
@@ -150,16 +154,16 @@ pub fn describe(conn: &mut DbConnection) -> Result<SchemaFacts, StoreError> {
             nullable: c.nullable,
         })
         .collect();
-    let mut indexes: BTreeMap<(String, String), Vec<(i64, String)>> = BTreeMap::new();
+    let mut indexes: BTreeMap<(String, String, bool), Vec<(i64, String)>> = BTreeMap::new();
     for row in index_columns.into_iter().filter(|r| r.table_name != BOOKKEEPING) {
         let column = row.column_name.unwrap_or_else(|| "(expression)".to_owned());
-        indexes.entry((row.table_name, row.index_name)).or_default().push((row.position, column));
+        indexes.entry((row.table_name, row.index_name, row.partial)).or_default().push((row.position, column));
     }
     let unique_indexes = indexes
         .into_iter()
-        .map(|((table, _), mut columns)| {
+        .map(|((table, _, partial), mut columns)| {
             columns.sort();
-            (table, columns.into_iter().map(|(_, c)| c).collect())
+            (table, columns.into_iter().map(|(_, c)| c).collect(), partial)
         })
         .collect();
     let checks = checks

@@ -46,6 +46,17 @@ async fn a_job_whose_worker_died_runs_again_once_its_lease_lapses(backend: Backe
     assert_eq!(job.status, JobStatus::Succeeded);
     assert_eq!(job.attempts, 2);
     assert_eq!(job.lease_owner.as_deref(), Some(app.jobs.owner()));
+
+    // A job that kills its worker on its last attempt is given up, not
+    // retried forever.
+    let Enqueued::Created(last) = enqueue(&app, "probe", None, 1).await else { panic!("created") };
+    let at = app.now();
+    app.with_db(move |conn| persistence::jobs::claim(conn, "dying-worker", at, at + LEASE, 10).unwrap()).await;
+    app.advance_clock(LEASE + TimeDelta::minutes(1));
+    assert_eq!(app.run_due_jobs().await.claimed, 0, "no attempt left");
+    let job = app.with_db(move |conn| persistence::jobs::find(conn, &last).unwrap().unwrap()).await;
+    assert_eq!(job.status, JobStatus::Failed);
+    assert_eq!(job.last_error.as_deref(), Some(persistence::jobs::LAPSED_ON_LAST_ATTEMPT));
 }
 
 async fn a_unique_key_enqueued_twice_runs_once(backend: Backend) {
@@ -58,15 +69,31 @@ async fn a_unique_key_enqueued_twice_runs_once(backend: Backend) {
     assert_eq!(enqueue(&app, "probe", Some("complete-campaign:42"), 8).await, Enqueued::AlreadyThere);
     assert_eq!(app.run_due_jobs().await.claimed, 0);
     assert_eq!(all_jobs(&app).await.len(), 1);
+
+    // A job given up releases its key: the work can be asked for again.
+    assert!(matches!(enqueue(&app, "nobody-handles-this", Some("send-report:7"), 1).await, Enqueued::Created(_)));
+    assert_eq!(app.run_due_jobs().await.failed, 1);
+    assert!(matches!(enqueue(&app, "probe", Some("send-report:7"), 8).await, Enqueued::Created(_)), "released");
+    assert_eq!(enqueue(&app, "probe", Some("send-report:7"), 8).await, Enqueued::AlreadyThere);
 }
 
 async fn a_failing_job_backs_off_then_is_kept_as_failed_for_the_operator(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
+    let Some(app) = spawn_app_with(backend, |settings| {
+        settings.job_handlers = probe_handlers();
+        // A handler is stopped before its lease could lapse (4.5 minutes in
+        // production), so no second worker ever runs it alongside.
+        settings.jobs.run_limit = Duration::from_millis(300);
+    })
+    .await
+    else {
+        return;
+    };
+    enqueue(&app, "stuck", None, 1).await;
     enqueue(&app, "flaky", None, 2).await;
     enqueue(&app, "nobody-handles-this", None, 1).await;
     enqueue(&app, "panicky", None, 1).await;
     let first = app.run_due_jobs().await;
-    assert_eq!((first.claimed, first.failed), (3, 3), "a panicking handler fails its job, not the runner");
+    assert_eq!((first.claimed, first.failed), (4, 4), "a panicking handler fails its job, not the runner");
     // The flaky one waits 22.5-37.5 s (30 s with jitter) before its second try.
     assert_eq!(app.run_due_jobs().await.claimed, 0, "not due yet");
     app.advance_clock(TimeDelta::seconds(40));
@@ -79,7 +106,9 @@ async fn a_failing_job_backs_off_then_is_kept_as_failed_for_the_operator(backend
     let failed: Value = failed.json().await.unwrap();
     let items = failed["items"].as_array().unwrap();
     let kinds: BTreeSet<&str> = items.iter().map(|j| j["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, BTreeSet::from(["flaky", "nobody-handles-this", "panicky"]));
+    assert_eq!(kinds, BTreeSet::from(["flaky", "nobody-handles-this", "panicky", "stuck"]));
+    let stuck = items.iter().find(|j| j["kind"] == "stuck").unwrap();
+    assert!(stuck["last_error"].as_str().unwrap().contains("time limit"), "{stuck}");
     let flaky = items.iter().find(|j| j["kind"] == "flaky").unwrap();
     assert_eq!(flaky["attempts"], 2);
     assert_eq!(flaky["last_error"], "relay said no to {\"n\":1}");

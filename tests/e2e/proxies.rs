@@ -43,6 +43,9 @@ async fn clients_behind_a_trusted_proxy_are_throttled_apart(backend: Backend) {
         .post(app.url("/api/v1/customer-groups"))
         .bearer_auth(&owner.token)
         .header("x-forwarded-for", "203.0.113.77, 10.0.0.5")
+        // The proxies write X-Forwarded-For (the default
+        // TRUSTED_PROXY_HEADER); a Forwarded header is the client's own.
+        .header("forwarded", "for=192.0.2.99")
         .json(&json!({ "name": "Behind the balancer", "kind": "sector" }))
         .send()
         .await

@@ -4,6 +4,7 @@
 //! static page server on a second loopback origin, for pages that call the
 //! API from elsewhere.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,11 +27,32 @@ async fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// `chromedriver` in a process group of its own, killed with the Chromium
+/// it started when dropped — also when a test fails before its session
+/// opens — so that no browser outlives the test process.
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        // The group id is the driver's pid (`process_group(0)`).
+        let group = format!("-{}", self.0.id());
+        let killed_group = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !killed_group {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// A headless Chromium session; the driver is killed when dropped.
 pub struct Browser {
-    driver: Child,
-    /// The WebDriver session.
+    /// The WebDriver session (dropped before its driver).
     pub client: Client,
+    _driver: DriverProcess,
 }
 
 impl Browser {
@@ -41,12 +63,15 @@ impl Browser {
             "{CHROMIUM} and {CHROMEDRIVER} are missing: install Debian's chromium and chromium-driver (.ci/run does)"
         );
         let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
+        let driver = DriverProcess(
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .process_group(0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
         wait_for_port(port, "chromedriver").await;
         let capabilities = json!({
             "browserName": "chrome",
@@ -63,7 +88,7 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a Chromium session");
-        Self { driver, client }
+        Self { _driver: driver, client }
     }
 
     /// Opens `url` and runs `script` in it as an async script: its last
@@ -71,13 +96,6 @@ impl Browser {
     pub async fn run(&self, url: &str, script: &str, args: Vec<Value>) -> Value {
         self.client.goto(url).await.expect("the page opens");
         self.client.execute_async(script, args).await.expect("the script runs")
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 

@@ -113,6 +113,12 @@ fn sqlite_template() -> &'static std::path::Path {
         let dir = tempfile::Builder::new().prefix("msp-template-").tempdir().expect("template folder").keep();
         let path = dir.join("template.db");
         migrate(&DatabaseUrl::Sqlite(path.clone()));
+        // Closing the last connection checkpoints the write-ahead log into
+        // the file; a copy of a file whose log still holds pages would miss
+        // migrations, so say so instead of failing tests obscurely.
+        let wal = dir.join("template.db-wal");
+        let pending = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(pending, 0, "the template's write-ahead log was not checkpointed ({})", wal.display());
         path
     })
 }
@@ -131,9 +137,12 @@ fn postgres_template(server_url: &str) -> &'static str {
         let building = format!("{name}_{}", uuid::Uuid::now_v7().simple());
         provisioning::create_postgres_database(server_url, &building).expect("create the template");
         migrate(&DatabaseUrl::Postgres(provisioning::with_database(server_url, &building)));
-        if provisioning::rename_postgres_database(server_url, &building, &name).is_err() {
-            // Another process made it meanwhile: use theirs.
+        if let Err(error) = provisioning::rename_postgres_database(server_url, &building, &name) {
+            // Another process made it meanwhile: use theirs. Any other
+            // failure would leave no template, so it stops the tests here.
             let _ = provisioning::drop_postgres_database(server_url, &building);
+            let made_elsewhere = provisioning::postgres_database_exists(server_url, &name).unwrap_or(false);
+            assert!(made_elsewhere, "the template database {name} could not be put in place: {error}");
         }
         name
     })
@@ -221,6 +230,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         clock: Clock::adjustable(),
         cors_allowed_origins: Vec::new(),
         trusted_proxies: domain::client_address::TrustedProxies::none(),
+        forwarding_header: domain::client_address::ForwardingHeader::default(),
         // Tests run due jobs themselves (`TestApp::run_due_jobs`), under their clock.
         jobs: api::jobs::RunnerOptions { enabled: false, ..Default::default() },
         job_handlers: api::jobs::Handlers::default(),
@@ -245,9 +255,11 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 }
 
 /// Job handlers for the tests of the job runner: `probe` succeeds, `flaky`
-/// always fails (its error names its payload), `panicky` panics.
+/// always fails (its error names its payload), `panicky` panics, `stuck`
+/// never finishes.
 pub fn probe_handlers() -> api::jobs::Handlers {
     use std::sync::Arc;
+    let stuck: api::jobs::Handler = Arc::new(|_| Box::pin(std::future::pending()));
     let flaky: api::jobs::Handler =
         Arc::new(|context| Box::pin(async move { Err(format!("relay said no to {}", context.job.payload)) }));
     let panicky: api::jobs::Handler = Arc::new(|_| Box::pin(async { panic!("a handler bug") }));
@@ -255,6 +267,7 @@ pub fn probe_handlers() -> api::jobs::Handlers {
         .with("probe", Arc::new(|_| Box::pin(async { Ok(()) })))
         .with("flaky", flaky)
         .with("panicky", panicky)
+        .with("stuck", stuck)
 }
 
 /// An MSP with a signed-in owner.

@@ -33,10 +33,9 @@ where
 }
 
 /// The customer's SCIM base URL, as this client reached the server (behind
-/// a proxy, from its `Forwarded` headers).
+/// a trusted proxy, from its forwarding headers).
 pub fn base_url(req: &HttpRequest, customer_id: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/scim/v2/{customer_id}", info.scheme(), info.host())
+    format!("{}/scim/v2/{customer_id}", crate::client_address::origin_of(req))
 }
 
 /// A JSON body of the SCIM media type.

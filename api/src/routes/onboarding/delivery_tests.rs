@@ -62,8 +62,7 @@ pub async fn create_delivery_test(
     let customer = editable_customer(&state, &msp_id, &id).await?;
     let recipient = domain::accounts::AccountEmail::parse(&body.0.recipient, &customer.domains)
         .map_err(|e| ApiError::invalid("/recipient", e))?;
-    let info = req.connection_info().clone();
-    let confirm_url = format!("{}://{}/api/v1/delivery-tests/confirm", info.scheme(), info.host());
+    let confirm_url = format!("{}/api/v1/delivery-tests/confirm", crate::client_address::origin_of(&req));
     let test = delivery_tests::run(&state, &caller, &customer, &recipient, &confirm_url).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{}/delivery-tests/{}", onboarding_path(&customer.id), test.id)))
