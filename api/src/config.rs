@@ -28,8 +28,6 @@ pub struct Settings {
     pub mail_from: String,
     /// `PUBLIC_URL`: where the portal's pages live; e-mailed links start with it.
     pub public_url: String,
-    /// `OUTBOX_POLL_MS`: how often the e-mail sender looks for due mail.
-    pub outbox_poll_interval: std::time::Duration,
     /// `ONBOARDING_ATTENTION_DAYS`: days in onboarding after which a customer
     /// is on the setup-incomplete list (default 7).
     pub attention_days: i64,
@@ -112,9 +110,6 @@ impl Settings {
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}")),
-            outbox_poll_interval: std::time::Duration::from_millis(
-                u64::try_from(number("OUTBOX_POLL_MS")?.unwrap_or(1000)).unwrap_or(1000),
-            ),
             login_policy: domain::login_protection::LoginPolicy::default(),
             clock: crate::clock::Clock::system(),
             cors_allowed_origins: crate::cors::AllowedOrigin::parse_list(

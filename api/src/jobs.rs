@@ -211,7 +211,8 @@ impl JobRunner {
     }
 }
 
-async fn blocking<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
+/// Runs storage work for a job off the async threads.
+pub async fn blocking<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
     F: FnOnce(&mut persistence::DbConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,

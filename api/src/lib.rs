@@ -10,6 +10,7 @@ pub mod cors;
 pub mod db;
 pub mod error;
 pub mod field_schemas;
+pub mod idempotency;
 pub mod jobs;
 pub mod json;
 pub mod mail;

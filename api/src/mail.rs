@@ -1,14 +1,16 @@
-//! Outgoing e-mail: the messages the product writes, and the sender that
-//! delivers the outbox (SMTP through lettre when `SMTP_URL` is set, the log
-//! otherwise).
+//! Outgoing e-mail: the messages the product writes, and the job handler
+//! that delivers the outbox, one message per job (SMTP through lettre when
+//! `SMTP_URL` is set, the log otherwise).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use persistence::DbPool;
 use persistence::outbox::OutboxRecord;
+
+use crate::jobs::{Handler, JobContext};
 
 /// The link that lets an admin set a password with `token`.
 pub fn set_password_link(public_url: &str, token: &str) -> String {
@@ -102,46 +104,37 @@ impl Delivery {
     }
 }
 
-/// Delivers the outbox until the task is dropped: every `interval`, claims
-/// the due messages and sends them, recording each success or failure.
-pub async fn run_sender(pool: DbPool, delivery: Delivery, interval: Duration, clock: crate::clock::Clock) {
-    loop {
-        if let Err(error) = deliver_due(&pool, &delivery, &clock).await {
-            log::warn!("outbox: {error}");
-        }
-        tokio::time::sleep(interval).await;
-    }
+/// The handler of `domain::email_delivery::SEND_EMAIL_JOB`: sends the
+/// queued message its job names through `delivery` and records the outcome
+/// on the message. A failed delivery fails the attempt, so the runner tries
+/// again with back-off; after the last attempt the message is failed.
+pub fn send_queued(delivery: Delivery) -> Handler {
+    Arc::new(move |context: JobContext| {
+        let delivery = delivery.clone();
+        Box::pin(async move { send_one(&delivery, &context).await })
+    })
 }
 
-async fn deliver_due(pool: &DbPool, delivery: &Delivery, clock: &crate::clock::Clock) -> Result<(), String> {
-    let at = clock.now();
-    let claim_pool = pool.clone();
-    let claimed = tokio::task::spawn_blocking(move || {
-        let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
-        persistence::outbox::claim_due(&mut conn, at, at + domain::email_delivery::CLAIM_TTL, 20)
-            .map_err(|e| e.to_string())
+async fn send_one(delivery: &Delivery, context: &JobContext) -> Result<(), String> {
+    let id = persistence::outbox::message_of_send_job(&context.job.payload)
+        .ok_or_else(|| format!("the payload names no message: {}", context.job.payload))?;
+    let found = {
+        let id = id.clone();
+        crate::jobs::blocking(&context.pool, move |conn| persistence::outbox::find(conn, &id)).await
+    };
+    let message = found.map_err(|e| format!("reading message {id}: {e}"))?;
+    // Sent by an earlier attempt whose outcome was not recorded, or gone.
+    let Some(message) = message.filter(|m| m.sent_at.is_none() && m.failed_at.is_none()) else { return Ok(()) };
+    let outcome = delivery.deliver(&message).await;
+    let (done_at, given_up) = (context.clock.now(), context.job.attempts >= context.job.max_attempts);
+    let error = outcome.as_ref().err().cloned();
+    let recorded = crate::jobs::blocking(&context.pool, move |conn| match &error {
+        None => persistence::outbox::mark_sent(conn, &id, done_at),
+        Some(error) => persistence::outbox::mark_failed(conn, &id, error, done_at, given_up),
     })
-    .await
-    .map_err(|e| e.to_string())??;
-    for message in claimed {
-        let outcome = delivery.deliver(&message).await;
-        let record_pool = pool.clone();
-        let done_at = clock.now();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = record_pool.get().map_err(|e| e.to_string())?;
-            match outcome {
-                Ok(()) => persistence::outbox::mark_sent(&mut conn, &message.id, done_at),
-                Err(error) => {
-                    let attempts = message.attempts + 1;
-                    let retry_at = domain::email_delivery::retry_delay(attempts).map(|delay| done_at + delay);
-                    log::warn!("outbox: delivery to {} failed (attempt {attempts}): {error}", message.recipient);
-                    persistence::outbox::mark_failed(&mut conn, &message.id, &error, done_at, retry_at)
-                }
-            }
-            .map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+    .await;
+    if let Err(error) = recorded {
+        log::error!("outbox: the delivery of {} could not be recorded: {error}", message.id);
     }
-    Ok(())
+    outcome.map_err(|error| format!("delivery to {} failed: {error}", message.recipient))
 }

@@ -59,7 +59,11 @@ impl Operations {
         P::schemas(&mut self.schemas);
         for method in P::methods() {
             let route = web::route().method(actix_method(&method)).to(handler.clone());
-            self.registered.push(Registered { path: path.clone(), method, operation: operation.clone(), route });
+            let mut operation = operation.clone();
+            if method == HttpMethod::Post {
+                crate::idempotency::document(&mut operation);
+            }
+            self.registered.push(Registered { path: path.clone(), method, operation, route });
         }
         self
     }

@@ -49,6 +49,7 @@ problem_codes! {
     UnreadableBody = "unreadable_body", 400, "the connection broke off while sending the body";
     InvalidLink = "invalid_link", 400, "a set-password link that is unknown, expired or used";
     StepNotSaveable = "step_not_saveable", 400, "the onboarding step `review` has nothing to save";
+    InvalidIdempotencyKey = "invalid_idempotency_key", 400, "`Idempotency-Key` is empty, over 255 characters, or has a space, quote or non-ASCII character";
     MissingCredentials = "missing_credentials", 401, "no `Authorization` header (`WWW-Authenticate: Bearer`)";
     InvalidCredentialsFormat = "invalid_credentials_format", 401, "`Authorization` is not `Bearer <token>`";
     InvalidToken = "invalid_token", 401, "the access token is invalid, expired or revoked";
@@ -79,9 +80,11 @@ problem_codes! {
     GlobalUserLimitReached = "global_user_limit_reached", 409, "activating would exceed your MSP's global users";
     LocalUserLimitReached = "local_user_limit_reached", 409, "activating would exceed your MSP's local users";
     Conflict = "conflict", 409, "the request conflicts with an existing resource";
+    IdempotencyKeyInFlight = "idempotency_key_in_flight", 409, "the first request with this `Idempotency-Key` is still running; `Retry-After`";
     PreconditionFailed = "precondition_failed", 412, "`If-Match` names a version that is no longer current; `ETag` has the current one";
     PayloadTooLarge = "payload_too_large", 413, "body over `BODY_LIMIT_BYTES` (a logo over 2 MiB)";
     UnsupportedMediaType = "unsupported_media_type", 415, "body not declared `application/json` (`text/csv` for the account import)";
+    IdempotencyKeyReused = "idempotency_key_reused", 422, "this `Idempotency-Key` was used within 24 hours for a different request (method, path or body)";
     ValidationFailed = "validation_failed", 422, "JSON of the wrong shape or with invalid values (`errors[].pointer`); unknown fields are refused";
     LogoEmpty = "logo_empty", 422, "the logo upload is empty";
     LogoTooLarge = "logo_too_large", 422, "the logo is over 2 MiB";

@@ -38,7 +38,6 @@ pub struct Application {
     server: Server,
     local_addr: SocketAddr,
     pool: DbPool,
-    sender: tokio::task::JoinHandle<()>,
     jobs: crate::jobs::JobRunner,
     job_loop: Option<tokio::task::JoinHandle<()>>,
     stop_jobs: tokio::sync::watch::Sender<bool>,
@@ -66,12 +65,6 @@ impl Application {
         if matches!(delivery, mail::Delivery::Log) {
             log::warn!("SMTP_URL is not set: e-mail (invitations, password resets) is written to the log, not sent");
         }
-        let sender = tokio::spawn(mail::run_sender(
-            pool.clone(),
-            delivery.clone(),
-            settings.outbox_poll_interval,
-            settings.clock.clone(),
-        ));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             tokens: TokenKeys::new(&secret),
@@ -103,6 +96,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
                 .default_service(web::to(fallback::route_not_found))
+                .wrap(from_fn(crate::idempotency::middleware))
                 .wrap(from_fn(no_store::middleware))
                 .wrap(from_fn(client_address::middleware))
                 .wrap(cors::middleware(&cors_origins))
@@ -120,13 +114,16 @@ impl Application {
         let jobs = crate::jobs::JobRunner::new(
             pool.clone(),
             settings.clock.clone(),
-            settings.job_handlers.clone(),
+            settings
+                .job_handlers
+                .clone()
+                .with(domain::email_delivery::SEND_EMAIL_JOB, mail::send_queued(delivery.clone())),
             &settings.jobs,
         );
         let (stop_jobs, stop) = tokio::sync::watch::channel(false);
         let job_loop =
             settings.jobs.enabled.then(|| tokio::spawn(jobs.clone().run_until(settings.jobs.poll_interval, stop)));
-        Ok(Self { server: server.run(), local_addr, pool, sender, jobs, job_loop, stop_jobs })
+        Ok(Self { server: server.run(), local_addr, pool, jobs, job_loop, stop_jobs })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -153,8 +150,6 @@ impl Application {
     /// in-flight requests first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        // Mail still queued is sent by the next start (or another node).
-        self.sender.abort();
         // Claim nothing more and let the jobs under way finish (they are
         // bounded by their run limit); one still cut off is taken over by
         // another worker when its lease lapses.

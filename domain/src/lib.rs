@@ -18,6 +18,7 @@ pub mod customer_groups;
 pub mod customers;
 pub mod email;
 pub mod email_delivery;
+pub mod idempotency;
 pub mod jobs;
 pub mod license_expiry;
 pub mod login_protection;

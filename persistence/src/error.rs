@@ -22,6 +22,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error")]
     Database(#[source] DieselError),
+    /// A stored value this code cannot read back.
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
     /// The configured database location is unusable.
     #[error("invalid database configuration: {0}")]
     Config(String),

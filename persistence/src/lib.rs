@@ -17,6 +17,7 @@ pub mod customer_sessions;
 pub mod customers;
 pub mod database;
 pub mod error;
+pub mod idempotency;
 pub mod jobs;
 pub mod login_throttles;
 pub mod maa;

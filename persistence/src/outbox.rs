@@ -1,11 +1,15 @@
 //! The e-mail outbox: mail is written here in the transaction that wants it
-//! sent, and a sender delivers it afterwards, retrying failures. Several
-//! server processes may run senders: each message is claimed with one
-//! conditional update, so only one of them sends it.
+//! sent, together with the job that sends it (`domain::email_delivery`), so
+//! that a message is queued exactly when its transaction commits. The job
+//! runner's lease makes one worker of one process send it; its retries and
+//! back-off are the runner's. A message keeps what became of it.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use domain::email_delivery::{MAX_ATTEMPTS, SEND_EMAIL_JOB};
+
+use crate::jobs::NewJob;
 use crate::schema::email_outbox;
 use crate::{DbConnection, StoreError};
 
@@ -27,9 +31,9 @@ pub struct OutboxRecord {
     pub created_at: NaiveDateTime,
     /// Delivery attempts made.
     pub attempts: i64,
-    /// Not before this time.
+    /// When it was queued (the job that sends it keeps its own schedule).
     pub next_attempt_at: NaiveDateTime,
-    /// A sender holds it until then.
+    /// Unused since the job runner sends mail (kept for older rows).
     pub locked_until: Option<NaiveDateTime>,
     /// When the relay accepted it.
     pub sent_at: Option<NaiveDateTime>,
@@ -39,7 +43,18 @@ pub struct OutboxRecord {
     pub last_error: Option<String>,
 }
 
-/// Queues a message, to be sent as soon as a sender runs.
+/// The payload of the job that sends a message.
+pub fn send_job_payload(message_id: &str) -> String {
+    serde_json::json!({ "message_id": message_id }).to_string()
+}
+
+/// Reads the id of the message a send job's payload names.
+pub fn message_of_send_job(payload: &str) -> Option<String> {
+    let payload: serde_json::Value = serde_json::from_str(payload).ok()?;
+    payload.get("message_id")?.as_str().map(str::to_owned)
+}
+
+/// Queues a message and the job that sends it, in the caller's transaction.
 pub fn enqueue(
     conn: &mut DbConnection,
     msp_id: &str,
@@ -63,42 +78,22 @@ pub fn enqueue(
         last_error: None,
     };
     diesel::insert_into(email_outbox::table).values(&record).execute(conn)?;
+    let payload = send_job_payload(&record.id);
+    let unique_key = format!("{SEND_EMAIL_JOB}:{}", record.id);
+    let job = NewJob {
+        kind: SEND_EMAIL_JOB,
+        payload: &payload,
+        unique_key: Some(&unique_key),
+        run_at: now,
+        max_attempts: MAX_ATTEMPTS,
+    };
+    crate::jobs::enqueue(conn, &job, now)?;
     Ok(record)
 }
 
-/// Claims up to `limit` messages due at `now` for `hold_until`; returns the
-/// ones this caller won.
-pub fn claim_due(
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-    hold_until: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<OutboxRecord>, StoreError> {
-    let now_naive = now.naive_utc();
-    let candidates: Vec<OutboxRecord> = email_outbox::table
-        .filter(email_outbox::sent_at.is_null())
-        .filter(email_outbox::failed_at.is_null())
-        .filter(email_outbox::next_attempt_at.le(now_naive))
-        .filter(email_outbox::locked_until.is_null().or(email_outbox::locked_until.lt(now_naive)))
-        .order(email_outbox::next_attempt_at.asc())
-        .limit(limit)
-        .select(OutboxRecord::as_select())
-        .load(conn)?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for candidate in candidates {
-        let won = diesel::update(
-            email_outbox::table
-                .filter(email_outbox::id.eq(&candidate.id))
-                .filter(email_outbox::sent_at.is_null())
-                .filter(email_outbox::locked_until.is_null().or(email_outbox::locked_until.lt(now_naive))),
-        )
-        .set(email_outbox::locked_until.eq(hold_until.naive_utc()))
-        .execute(conn)?;
-        if won == 1 {
-            claimed.push(candidate);
-        }
-    }
-    Ok(claimed)
+/// The message `id`, if it exists.
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
+    Ok(email_outbox::table.find(id).select(OutboxRecord::as_select()).first(conn).optional()?)
 }
 
 /// What a delivered message's body becomes: bodies carry one-time links whose
@@ -112,32 +107,30 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Resul
             email_outbox::sent_at.eq(now.naive_utc()),
             email_outbox::body.eq(DELIVERED_BODY),
             email_outbox::attempts.eq(email_outbox::attempts + 1),
-            email_outbox::locked_until.eq(None::<NaiveDateTime>),
             email_outbox::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// Records a failed attempt: retry at `retry_at`, or give up when `None`
-/// (the body is then dropped, as for a delivered message).
+/// Records a failed attempt with the relay's answer; when it was the last
+/// (`given_up`), the message is failed and its body dropped, as for a
+/// delivered one.
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: &str,
     error: &str,
     now: DateTime<Utc>,
-    retry_at: Option<DateTime<Utc>>,
+    given_up: bool,
 ) -> Result<(), StoreError> {
     diesel::update(email_outbox::table.find(id))
         .set((
             email_outbox::attempts.eq(email_outbox::attempts + 1),
-            email_outbox::locked_until.eq(None::<NaiveDateTime>),
             email_outbox::last_error.eq(Some(error)),
-            email_outbox::next_attempt_at.eq(retry_at.unwrap_or(now).naive_utc()),
-            email_outbox::failed_at.eq(retry_at.is_none().then(|| now.naive_utc())),
+            email_outbox::failed_at.eq(given_up.then(|| now.naive_utc())),
         ))
         .execute(conn)?;
-    if retry_at.is_none() {
+    if given_up {
         diesel::update(email_outbox::table.find(id)).set(email_outbox::body.eq(DELIVERED_BODY)).execute(conn)?;
     }
     Ok(())

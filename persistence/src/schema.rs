@@ -172,6 +172,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        lease_expires_at -> Nullable<Timestamp>,
+        response_status -> Nullable<BigInt>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     email_outbox (id) {
         id -> Text,
         msp_id -> Text,
@@ -393,6 +408,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     email_outbox,
     jobs,
+    idempotency_keys,
     login_throttles,
     customer_groups,
     customer_group_members,

@@ -56,6 +56,7 @@ async fn an_owner_runs_the_whole_admin_lifecycle(app: TestApp) {
         app.post("/api/v1/auth/login", None, &json!({ "email": "jane@northwind.example", "password": "" })).await;
     assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    app.run_due_jobs().await;
     let mail = sink.wait_for("jane@northwind.example").await;
     assert!(mail.contains("Subject: You have been invited to the Northwind MSP portal"), "{mail}");
     assert!(mail.contains("http://portal.test/set-password?token="), "{mail}");
@@ -201,6 +202,7 @@ async fn forgot_password_sends_a_one_hour_link_and_reveals_nothing(app: TestApp)
     assert_eq!(unknown.status(), StatusCode::ACCEPTED);
     let known = app.post("/api/v1/auth/forgot-password", None, &json!({ "email": owner.email })).await;
     assert_eq!(known.status(), StatusCode::ACCEPTED);
+    app.run_due_jobs().await;
     let mail = sink.wait_for(&owner.email).await;
     assert!(mail.contains("Subject: Reset your MSP portal password"), "{mail}");
     let token = link_token(&mail);

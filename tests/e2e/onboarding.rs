@@ -54,6 +54,7 @@ async fn put_logo(app: &TestApp, token: &str, customer: &str, content_type: &str
 async fn second_admin(app: &TestApp, sink: &SmtpSink, owner: &Tenant, email: &str) -> String {
     let invited = app.post("/api/v1/admins", Some(&owner.token), &json!({ "email": email, "role": "standard" })).await;
     assert_eq!(invited.status(), StatusCode::CREATED);
+    app.run_due_jobs().await;
     let token = link_token(&sink.wait_for(email).await);
     let set = app.post("/api/v1/auth/set-password", None, &json!({ "token": token, "password": PASSWORD })).await;
     assert_eq!(set.status(), StatusCode::NO_CONTENT);

@@ -83,15 +83,17 @@ def main() -> int:
         command = [
             st, "--config-file", config, "run", contract,
             "--url", base,
-            "--header", f"Authorization: Bearer {token}",
             # Logging out would end the session the fuzzer runs with.
             "--exclude-operation-id", "logout",
             "--max-examples", os.environ.get("FUZZ_EXAMPLES", "40"),
             "--seed", os.environ.get("FUZZ_SEED", "20261124"),
             "--no-color",
         ]
-        print("+", " ".join(c if "Bearer" not in c else "Authorization: Bearer ***" for c in command), flush=True)
-        result = subprocess.run(command, env=dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH", "")))
+        print("+", " ".join(command), flush=True)
+        hooks_dir = os.path.dirname(os.path.abspath(__file__))
+        python_path = os.pathsep.join(p for p in [hooks_dir, os.environ.get("PYTHONPATH", "")] if p)
+        result = subprocess.run(command, env=dict(os.environ, PYTHONPATH=python_path, SCHEMATHESIS_HOOKS="fuzz_hooks",
+                                                  FUZZ_TOKEN=token))
     finally:
         server.terminate()
         server.wait(timeout=40)

@@ -224,7 +224,6 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         smtp_url: None,
         mail_from: api::config::DEFAULT_MAIL_FROM.to_owned(),
         public_url: PUBLIC_URL.to_owned(),
-        outbox_poll_interval: Duration::from_millis(50),
         login_policy: domain::login_protection::LoginPolicy::default(),
         attention_days: domain::onboarding::DEFAULT_ATTENTION_DAYS,
         clock: Clock::adjustable(),
@@ -546,13 +545,18 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on a free port and waits until it accepts connections.
     pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        Self::start_on(port).await
+    }
+
+    /// Starts a sink on `port` (a relay that comes back where it was).
+    pub async fn start_on(port: u16) -> Self {
         let pydeps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pydeps");
         assert!(
             pydeps.join("aiosmtpd").exists(),
             "aiosmtpd is missing from {}: run `make test` (or `make pydeps`) once to install it",
             pydeps.display()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
         let maildir = tempfile::tempdir().expect("maildir");
         let child = std::process::Command::new("python3")
             .env("PYTHONPATH", &pydeps)

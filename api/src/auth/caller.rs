@@ -225,6 +225,10 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        // Authenticated already on the way in (`Idempotency-Key`).
+        if let Some(caller) = req.extensions().get::<Self>().cloned() {
+            return Box::pin(async move { Ok(caller) });
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
         let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());

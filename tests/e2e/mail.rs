@@ -1,0 +1,44 @@
+//! The outbox on the job runner: mail is sent by a job, a relay that is down
+//! fails the attempt with its answer kept, and the message goes out on a
+//! retry once the relay is back.
+
+use chrono::TimeDelta;
+use e2e_tests::{SmtpSink, TestApp, on_both_backends, spawn_app_with};
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_backends!(mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back);
+
+async fn mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back(app: TestApp) {
+    // A relay address where nothing listens yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).unwrap().port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(app.backend, move |settings| settings.smtp_url = Some(url)).await.unwrap();
+    let owner = app.tenant("Mail MSP").await;
+    let invited = app
+        .post("/api/v1/admins", Some(&owner.token), &json!({ "email": "ines@mail-msp.example", "role": "standard" }))
+        .await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+
+    let first = app.run_due_jobs().await;
+    assert_eq!((first.claimed, first.failed), (1, 1), "the relay is down: the attempt fails");
+    let queued = app.with_db(|conn| persistence::outbox::for_recipient(conn, "ines@mail-msp.example").unwrap()).await;
+    assert_eq!(queued.len(), 1);
+    let message = &queued[0];
+    assert_eq!((message.attempts, message.sent_at, message.failed_at), (1, None, None));
+    assert!(message.last_error.as_deref().is_some_and(|e| !e.is_empty()), "the relay's answer is kept: {message:?}");
+    assert!(message.body.contains("set-password?token="), "the body waits with its link");
+    // Not again before its back-off is over.
+    assert_eq!(app.run_due_jobs().await.claimed, 0);
+
+    let sink = SmtpSink::start_on(port).await;
+    app.advance_clock(TimeDelta::seconds(40));
+    let retry = app.run_due_jobs().await;
+    assert_eq!((retry.claimed, retry.succeeded), (1, 1), "sent on the retry");
+    let mail = sink.wait_for("ines@mail-msp.example").await;
+    assert!(mail.contains("invited"), "{mail}");
+    let sent = app.with_db(|conn| persistence::outbox::for_recipient(conn, "ines@mail-msp.example").unwrap()).await;
+    assert!(sent[0].sent_at.is_some() && sent[0].last_error.is_none(), "{:?}", sent[0]);
+    assert_eq!(sent[0].body, persistence::outbox::DELIVERED_BODY);
+    assert_eq!(sink.messages().len(), 1, "sent once");
+}
