@@ -17,13 +17,14 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse, ResponseError, web};
-use domain::idempotency::{IN_FLIGHT_LEASE, IdempotencyKey, KEY_LIFETIME, answer_is_kept};
+use domain::idempotency::{IN_FLIGHT_LEASE, IdempotencyKey, KEY_LIFETIME, answer_is_kept, forbids_storing, new_holder};
 use persistence::idempotency::{KeptAnswer, KeyHold, KeyRequest};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Caller, Credential};
 use crate::db;
 use crate::error::ApiError;
+use crate::json::BodyLimit;
 use crate::problems::ProblemCode;
 use crate::state::AppState;
 
@@ -33,10 +34,11 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The header a replayed answer carries.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
-/// The largest body any `POST` accepts (the account import's CSV): the
-/// body is read here to fingerprint it, then handed on to the operation,
-/// which applies its own limit.
-const LARGEST_BODY: usize = crate::services::account_import::MAX_BYTES;
+/// The largest body any `POST` accepts by its own limit (the account
+/// import's CSV): the body is read here to fingerprint it, then handed on to
+/// the operation, which applies its own limit. A body declared larger than
+/// every limit is left to the operation to refuse.
+const LARGEST_OWN_LIMIT: usize = crate::services::account_import::MAX_BYTES;
 
 /// Headers of an answer that belong to one response, not to the answer.
 const NOT_KEPT: [HeaderName; 4] = [header::CONTENT_LENGTH, header::TRANSFER_ENCODING, header::DATE, header::CONNECTION];
@@ -52,22 +54,24 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let key = match raw_key.to_str().map_err(|_| ()).and_then(|raw| IdempotencyKey::parse(raw).map_err(|_| ())) {
-        Ok(key) => key,
-        Err(()) => {
-            let detail =
-                "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces or quotes), such as a UUID."
-                    .to_owned();
-            return Ok(req.error_response(ApiError::BadRequest { code: ProblemCode::InvalidIdempotencyKey, detail }));
-        }
-    };
+    let limit = req.app_data::<web::Data<BodyLimit>>().map_or(LARGEST_OWN_LIMIT, |l| l.0.max(LARGEST_OWN_LIMIT));
+    if declared_length(req.headers()).is_some_and(|length| length > limit) {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
     let (http_req, mut payload) = req.into_parts();
-    // No credential, no scope to keep an answer in: the operation answers.
+    // No credential, no scope to keep an answer in: the operation answers
+    // (a 401, or sign-in, which ignores the header).
     let Ok(caller) = Caller::extract(&http_req).await else {
         let req = ServiceRequest::from_parts(http_req, payload);
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let body = match crate::json::read_body(&mut payload, LARGEST_BODY, |e| ApiError::BadRequest {
+    let Some(key) = raw_key.to_str().ok().and_then(|raw| IdempotencyKey::parse(raw).ok()) else {
+        let detail = "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces or quotes), such as a UUID."
+            .to_owned();
+        let error = ApiError::BadRequest { code: ProblemCode::InvalidIdempotencyKey, detail };
+        return Ok(ServiceResponse::new(http_req, error.error_response()));
+    };
+    let body = match crate::json::read_body(&mut payload, limit, |e| ApiError::BadRequest {
         code: ProblemCode::UnreadableBody,
         detail: format!("The body could not be read ({e})."),
     })
@@ -81,7 +85,8 @@ pub async fn middleware(
     // The operation authenticates from this instead of a second lookup.
     http_req.extensions_mut().insert(caller);
     let now = state.now();
-    let request = OwnedKeyRequest { scope, key: key.as_str().to_owned(), fingerprint, now };
+    let holder = new_holder(rand::random());
+    let request = OwnedKeyRequest { scope, key: key.as_str().to_owned(), fingerprint, holder, now };
     let hold = {
         let request = request.clone();
         db::write(&state.pool, move |conn| Ok(persistence::idempotency::hold(conn, &request.borrowed())?)).await
@@ -95,8 +100,16 @@ pub async fn middleware(
             let req = ServiceRequest::from_parts(http_req, body_stream(body));
             // On a task of its own: a client that hangs up does not stop the
             // operation half-way, and its answer is still kept for the retry.
-            let task = actix_web::rt::spawn(run_and_keep(next, req, state, request));
-            task.await.map_err(|e| actix_web::error::ErrorInternalServerError(format!("idempotent request: {e}")))?
+            let task = actix_web::rt::spawn(run_and_keep(next, req, state.clone(), request.clone()));
+            match task.await {
+                Ok(answered) => answered,
+                Err(failed) => {
+                    // The operation panicked: nothing of it stands (its
+                    // transaction rolled back), so a retry may run afresh.
+                    give_back(&state, &request).await;
+                    Err(ApiError::internal(format!("idempotent request task: {failed}")).into())
+                }
+            }
         }
         KeyHold::InFlight => {
             let detail = "A request with this Idempotency-Key is still running; retry shortly.".to_owned();
@@ -126,7 +139,7 @@ async fn run_and_keep<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let answered = next.call(req).await;
     let response = match answered {
-        Ok(response) if answer_is_kept(response.status().as_u16()) => response,
+        Ok(response) if answer_is_kept(response.status().as_u16(), marked_no_store(response.headers())) => response,
         other => {
             give_back(&state, &request).await;
             return other.map(ServiceResponse::map_into_boxed_body);
@@ -134,9 +147,14 @@ async fn run_and_keep<B: MessageBody + 'static>(
     };
     let (http_req, response) = response.into_parts();
     let (head, body) = response.into_parts();
-    let Ok(body) = actix_web::body::to_bytes(body).await else {
-        give_back(&state, &request).await;
-        return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
+    let body = match actix_web::body::to_bytes(body).await {
+        Ok(body) => body,
+        // The operation ran but its answer is lost: the key stays held until
+        // its hold lapses rather than let a retry run it twice.
+        Err(error) => {
+            let error = ApiError::internal(format!("reading the answer to keep: {}", error.into()));
+            return Ok(ServiceResponse::new(http_req, error.error_response()));
+        }
     };
     let answer = KeptAnswer {
         status: head.status().as_u16(),
@@ -148,9 +166,10 @@ async fn run_and_keep<B: MessageBody + 'static>(
             .collect(),
         body: body.to_vec(),
     };
-    let (scope, key) = (request.scope.clone(), request.key.clone());
-    let kept =
-        db::write(&state.pool, move |conn| Ok(persistence::idempotency::keep_answer(conn, &scope, &key, &answer)?));
+    let (scope, key, holder) = (request.scope.clone(), request.key.clone(), request.holder.clone());
+    let kept = db::write(&state.pool, move |conn| {
+        Ok(persistence::idempotency::keep_answer(conn, &scope, &key, &holder, &answer)?)
+    });
     if let Err(error) = kept.await {
         // The operation's work stands; only a retry would not be recognised.
         log::error!("idempotency: the answer to key {:?} could not be kept: {error:?}", request.key);
@@ -159,9 +178,9 @@ async fn run_and_keep<B: MessageBody + 'static>(
 }
 
 async fn give_back(state: &AppState, request: &OwnedKeyRequest) {
-    let (scope, key) = (request.scope.clone(), request.key.clone());
+    let (scope, key, holder) = (request.scope.clone(), request.key.clone(), request.holder.clone());
     if let Err(error) =
-        db::write(&state.pool, move |conn| Ok(persistence::idempotency::release(conn, &scope, &key)?)).await
+        db::write(&state.pool, move |conn| Ok(persistence::idempotency::release(conn, &scope, &key, &holder)?)).await
     {
         log::error!("idempotency: key {:?} could not be given back: {error:?}", request.key);
     }
@@ -213,12 +232,25 @@ fn body_stream(body: web::Bytes) -> Payload {
     Payload::Stream { payload: stream }
 }
 
+/// Whether the operation marked its answer not to be stored (it carries a
+/// secret): `Cache-Control: no-store` set by the operation itself (the
+/// blanket one for authenticated answers is added outside this middleware).
+fn marked_no_store(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers.get_all(header::CACHE_CONTROL).filter_map(|v| v.to_str().ok()).any(forbids_storing)
+}
+
+/// The body length a request declares.
+fn declared_length(headers: &actix_web::http::header::HeaderMap) -> Option<usize> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
 /// A [`KeyRequest`] that can move to the blocking pool.
 #[derive(Debug, Clone)]
 struct OwnedKeyRequest {
     scope: String,
     key: String,
     fingerprint: String,
+    holder: String,
     now: chrono::DateTime<chrono::Utc>,
 }
 
@@ -228,6 +260,7 @@ impl OwnedKeyRequest {
             scope: &self.scope,
             key: &self.key,
             fingerprint: &self.fingerprint,
+            holder: &self.holder,
             now: self.now,
             lease_until: self.now + IN_FLIGHT_LEASE,
             expires_at: self.now + KEY_LIFETIME,
@@ -255,8 +288,9 @@ pub fn document(operation: &mut utoipa::openapi::path::Operation) {
              headers, body) is kept for 24 hours per credential and sent again, with `Idempotent-Replayed: true`, \
              to a retry with the same key, method, path, query and body. The same key for a different request is \
              a 422 `idempotency_key_reused`; a retry while the first still runs is a 409 \
-             `idempotency_key_in_flight` with `Retry-After`. Answers 401, 403, 429 and 5xx are not kept: a retry \
-             after them runs afresh. Send a new UUID for every new request.",
+             `idempotency_key_in_flight` with `Retry-After`. Answers 401, 403, 429 and 5xx are not kept (a retry \
+             after them runs afresh), nor answers with a secret, marked `Cache-Control: no-store` (a retry makes \
+             a new one). Send a new UUID for every new request.",
         ))
         .schema(Some(
             ObjectBuilder::new()

@@ -94,6 +94,11 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // A document that is not JSON as a whole (`{} {}`) is a syntax error, even
     // when its first value would already fail the typed parse below.
     serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    // Every body of this API is an object; serde would read a struct from an
+    // array too (`[]` as a PATCH that changes nothing), so say it here.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::Validation(vec![InvalidField::at(String::new(), "must be a JSON object".to_owned())]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
@@ -244,5 +249,14 @@ mod tests {
         assert_eq!(missing.and_then(pointer_of).as_deref(), Some("/name"));
         let unknown = parse::<Sample>(br#"{"name":"a","tags":[],"msp_id":"x"}"#).err();
         assert_eq!(unknown.and_then(pointer_of).as_deref(), Some("/msp_id"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused_at_its_root() {
+        // serde alone would read the struct from the array.
+        for body in [&br#"["a", []]"#[..], b" []", b"\"a\"", b"null", b"3"] {
+            let refused = parse::<Sample>(body).err();
+            assert_eq!(refused.and_then(pointer_of).as_deref(), Some(""), "{}", String::from_utf8_lossy(body));
+        }
     }
 }

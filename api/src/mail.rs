@@ -10,6 +10,9 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use persistence::outbox::OutboxRecord;
 
+use domain::email_delivery::{SendStep, send_step};
+use domain::jobs::is_last_attempt;
+
 use crate::jobs::{Handler, JobContext};
 
 /// The link that lets an admin set a password with `token`.
@@ -123,10 +126,17 @@ async fn send_one(delivery: &Delivery, context: &JobContext) -> Result<(), Strin
         crate::jobs::blocking(&context.pool, move |conn| persistence::outbox::find(conn, &id)).await
     };
     let message = found.map_err(|e| format!("reading message {id}: {e}"))?;
-    // Sent by an earlier attempt whose outcome was not recorded, or gone.
-    let Some(message) = message.filter(|m| m.sent_at.is_none() && m.failed_at.is_none()) else { return Ok(()) };
+    // Gone: nothing to send.
+    let Some(message) = message else { return Ok(()) };
+    let at_utc = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc());
+    let now = context.clock.now();
+    match send_step(at_utc(message.sent_at), at_utc(message.failed_at), at_utc(message.locked_until), now) {
+        SendStep::Send => {}
+        SendStep::Done => return Ok(()),
+        SendStep::HeldUntil(until) => return Err(format!("an older sender holds message {id} until {until}")),
+    }
     let outcome = delivery.deliver(&message).await;
-    let (done_at, given_up) = (context.clock.now(), context.job.attempts >= context.job.max_attempts);
+    let (done_at, given_up) = (context.clock.now(), is_last_attempt(context.job.attempts, context.job.max_attempts));
     let error = outcome.as_ref().err().cloned();
     let recorded = crate::jobs::blocking(&context.pool, move |conn| match &error {
         None => persistence::outbox::mark_sent(conn, &id, done_at),

@@ -79,15 +79,30 @@ spelled_enum! {
     }
 }
 
-/// Whether the answer with `status` is kept and replayed for its key.
+/// Whether an answer with `status`, which the operation marked or not as not
+/// to be stored (`forbids_storing`), is kept and replayed for its key.
 ///
 /// Kept: whatever the operation itself answered, success or refusal (a 409
 /// or a 422 would be the same answer again). Not kept, so that the retry
 /// runs afresh: a credential that failed (401), a missing permission (403,
-/// perhaps granted since), throttling (429), and our own failures (5xx),
-/// after which nothing was done and a retry is what the client should make.
-pub fn answer_is_kept(status: u16) -> bool {
-    !matches!(status, 401 | 403 | 429) && status < 500
+/// perhaps granted since), throttling (429), our own failures (5xx, after
+/// which nothing was done), and answers that carry a secret — a token, a new
+/// API key, a set-password link — which their operation marks
+/// `Cache-Control: no-store` and which are never written to storage.
+pub fn answer_is_kept(status: u16, forbids_storing: bool) -> bool {
+    !forbids_storing && !matches!(status, 401 | 403 | 429) && status < 500
+}
+
+/// Whether a `Cache-Control` value forbids storing the answer (`no-store`).
+pub fn forbids_storing(cache_control: &str) -> bool {
+    cache_control.split(',').any(|directive| directive.trim().eq_ignore_ascii_case("no-store"))
+}
+
+/// Who holds a key while its request runs: a random token of that request,
+/// so that a request that outlived its hold cannot write its answer into, or
+/// give back, the hold of the request that took the key over.
+pub fn new_holder(random: u128) -> String {
+    format!("{random:032x}")
 }
 
 #[cfg(test)]
@@ -119,11 +134,26 @@ mod tests {
     #[test]
     fn only_the_operations_own_answers_are_kept() {
         for kept in [200, 201, 202, 204, 400, 404, 409, 412, 413, 415, 422] {
-            assert!(answer_is_kept(kept), "{kept}");
+            assert!(answer_is_kept(kept, false), "{kept}");
+            assert!(!answer_is_kept(kept, true), "{kept} with a secret");
         }
         for not_kept in [401, 403, 429, 500, 502, 503] {
-            assert!(!answer_is_kept(not_kept), "{not_kept}");
+            assert!(!answer_is_kept(not_kept, false), "{not_kept}");
         }
+    }
+
+    #[test]
+    fn no_store_is_read_among_other_directives() {
+        assert!(forbids_storing("no-store"));
+        assert!(forbids_storing("private, No-Store"));
+        assert!(!forbids_storing("private, no-cache"));
+        assert!(!forbids_storing("no-storey"));
+    }
+
+    #[test]
+    fn holders_are_the_random_token_in_hex() {
+        assert_eq!(new_holder(0xabc), format!("{:0>32}", "abc"));
+        assert_ne!(new_holder(1), new_holder(2));
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub const FIRST_RETRY: TimeDelta = TimeDelta::seconds(30);
 /// The longest delay between two attempts.
 pub const MAX_RETRY: TimeDelta = TimeDelta::hours(6);
 
+/// Whether the `attempts`-th attempt (1 for the first) of `max_attempts` is
+/// the last: after it fails, the job is given up.
+pub fn is_last_attempt(attempts: i64, max_attempts: i64) -> bool {
+    attempts >= max_attempts
+}
+
 /// What happens to a job whose attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterFailure {
@@ -51,7 +57,7 @@ pub enum AfterFailure {
 /// first) of `max_attempts`; `jitter` in `[0, 1)` spreads the delay between
 /// 75 % and 125 % of the exponential step.
 pub fn after_failure(attempts: i64, max_attempts: i64, jitter: f64) -> AfterFailure {
-    if attempts >= max_attempts {
+    if is_last_attempt(attempts, max_attempts) {
         return AfterFailure::GiveUp;
     }
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);

@@ -32,6 +32,8 @@ pub struct KeyRequest<'a> {
     pub key: &'a str,
     /// What the request asks (method, target and body, hashed).
     pub fingerprint: &'a str,
+    /// This request's token (`domain::idempotency::new_holder`).
+    pub holder: &'a str,
     /// Now, under the injected clock.
     pub now: DateTime<Utc>,
     /// Until when this request holds the key while it runs.
@@ -61,6 +63,7 @@ struct KeyRow {
     fingerprint: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     state: KeyState,
+    holder: String,
     lease_expires_at: Option<NaiveDateTime>,
     response_status: Option<i64>,
     response_headers: Option<String>,
@@ -70,8 +73,10 @@ struct KeyRow {
 }
 
 /// Takes the key for `request`, or says who has it. Answers past their
-/// lifetime are forgotten first (the scope's, so the table stays small), and
-/// so is a hold whose request never finished (its lease lapsed).
+/// lifetime are forgotten first (everyone's: an indexed delete of the few
+/// that expired since the last request, so the table holds one day of keys),
+/// and so is a hold on this key whose request never finished (its lease
+/// lapsed).
 pub fn hold(conn: &mut DbConnection, request: &KeyRequest<'_>) -> Result<KeyHold, StoreError> {
     let now = request.now.naive_utc();
     let in_flight: String = KeyState::InFlight.into();
@@ -79,17 +84,15 @@ pub fn hold(conn: &mut DbConnection, request: &KeyRequest<'_>) -> Result<KeyHold
         .eq(request.key)
         .and(idempotency_keys::state.eq(in_flight))
         .and(idempotency_keys::lease_expires_at.le(now));
-    diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::scope.eq(request.scope))
-            .filter(idempotency_keys::expires_at.le(now).or(lapsed_hold)),
-    )
-    .execute(conn)?;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::expires_at.le(now))).execute(conn)?;
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::scope.eq(request.scope)).filter(lapsed_hold))
+        .execute(conn)?;
     let row = KeyRow {
         scope: request.scope.to_owned(),
         idempotency_key: request.key.to_owned(),
         fingerprint: request.fingerprint.to_owned(),
         state: KeyState::InFlight,
+        holder: request.holder.to_owned(),
         lease_expires_at: Some(request.lease_until.naive_utc()),
         response_status: None,
         response_headers: None,
@@ -133,11 +136,18 @@ pub fn hold(conn: &mut DbConnection, request: &KeyRequest<'_>) -> Result<KeyHold
     })
 }
 
-/// Keeps `answer` as the one for the key the request held.
-pub fn keep_answer(conn: &mut DbConnection, scope: &str, key: &str, answer: &KeptAnswer) -> Result<(), StoreError> {
+/// Keeps `answer` as the one for the key `holder` holds (nothing happens
+/// when its hold lapsed and another request took the key over).
+pub fn keep_answer(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: &str,
+    holder: &str,
+    answer: &KeptAnswer,
+) -> Result<(), StoreError> {
     let headers =
         serde_json::to_string(&answer.headers).map_err(|e| StoreError::Corrupt(format!("headers to keep: {e}")))?;
-    diesel::update(idempotency_keys::table.filter(held(scope, key)))
+    diesel::update(idempotency_keys::table.filter(held(scope, key, holder)))
         .set((
             idempotency_keys::state.eq(String::from(KeyState::Completed)),
             idempotency_keys::lease_expires_at.eq(None::<NaiveDateTime>),
@@ -149,24 +159,28 @@ pub fn keep_answer(conn: &mut DbConnection, scope: &str, key: &str, answer: &Kep
     Ok(())
 }
 
-/// Gives the key back unanswered, so that a retry runs afresh.
-pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), StoreError> {
-    diesel::delete(idempotency_keys::table.filter(held(scope, key))).execute(conn)?;
+/// Gives the key `holder` holds back unanswered, so that a retry runs afresh.
+pub fn release(conn: &mut DbConnection, scope: &str, key: &str, holder: &str) -> Result<(), StoreError> {
+    diesel::delete(idempotency_keys::table.filter(held(scope, key, holder))).execute(conn)?;
     Ok(())
 }
 
-/// The key `(scope, key)` while a request holds it.
+/// The key `(scope, key)` while `holder` holds it.
 type HeldKey<'a> = diesel::dsl::And<
     diesel::dsl::And<
-        diesel::dsl::Eq<idempotency_keys::scope, &'a str>,
-        diesel::dsl::Eq<idempotency_keys::idempotency_key, &'a str>,
+        diesel::dsl::And<
+            diesel::dsl::Eq<idempotency_keys::scope, &'a str>,
+            diesel::dsl::Eq<idempotency_keys::idempotency_key, &'a str>,
+        >,
+        diesel::dsl::Eq<idempotency_keys::holder, &'a str>,
     >,
     diesel::dsl::Eq<idempotency_keys::state, String>,
 >;
 
-fn held<'a>(scope: &'a str, key: &'a str) -> HeldKey<'a> {
+fn held<'a>(scope: &'a str, key: &'a str, holder: &'a str) -> HeldKey<'a> {
     idempotency_keys::scope
         .eq(scope)
         .and(idempotency_keys::idempotency_key.eq(key))
+        .and(idempotency_keys::holder.eq(holder))
         .and(idempotency_keys::state.eq(String::from(KeyState::InFlight)))
 }

@@ -177,6 +177,7 @@ diesel::table! {
         idempotency_key -> Text,
         fingerprint -> Text,
         state -> Text,
+        holder -> Text,
         lease_expires_at -> Nullable<Timestamp>,
         response_status -> Nullable<BigInt>,
         response_headers -> Nullable<Text>,

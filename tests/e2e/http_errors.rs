@@ -145,6 +145,21 @@ async fn wrong_shapes_are_422_problems_with_a_pointer(app: TestApp) {
     assert_eq!(problem["errors"][0]["pointer"], "/msp_id");
     assert!(problem["errors"][0]["message"].as_str().unwrap().contains("msp_id"));
 
+    // A body that is not an object, even one serde could read a struct from.
+    let path = format!("/api/v1/admins/{}", tenant.admin_id);
+    for body in [json!([]), json!(["owner"]), json!("x")] {
+        let problem = assert_problem(
+            app.patch(&path, Some(&tenant.token), &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            (problem["errors"][0]["pointer"].as_str(), problem["errors"][0]["message"].as_str()),
+            (Some(""), Some("must be a JSON object"))
+        );
+    }
+
     let short = app.post("/api/v1/auth/login", None, &json!({ "email": "", "password": "x" })).await;
     let problem = assert_problem(short, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"][0]["pointer"], "/email");

@@ -7,7 +7,10 @@ use e2e_tests::{SmtpSink, TestApp, on_both_backends, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back);
+on_both_backends!(
+    mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back,
+    mail_queued_before_the_job_runner_is_sent_after_the_upgrade
+);
 
 async fn mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back(app: TestApp) {
     // A relay address where nothing listens yet.
@@ -41,4 +44,34 @@ async fn mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back(app: T
     assert!(sent[0].sent_at.is_some() && sent[0].last_error.is_none(), "{:?}", sent[0]);
     assert_eq!(sent[0].body, persistence::outbox::DELIVERED_BODY);
     assert_eq!(sink.messages().len(), 1, "sent once");
+}
+
+/// Mail queued before the job runner sent it (a message without a job) is
+/// given its job by migration 000010, and goes out.
+async fn mail_queued_before_the_job_runner_is_sent_after_the_upgrade(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(app.backend, move |settings| settings.smtp_url = Some(url)).await.unwrap();
+    let owner = app.tenant("Upgraded MSP").await;
+    let at = app.now();
+    let msp_id = owner.msp_id.clone();
+    app.with_db(move |conn| {
+        persistence::outbox::enqueue(conn, &msp_id, "old@upgraded.example", "Queued long ago", "Hello", at).unwrap();
+        // As the outbox was before: the message alone, no job.
+        let no_jobs = "DELETE FROM jobs WHERE kind = 'send-email'";
+        match conn {
+            persistence::DbConnection::Pg(pg) => pg.batch_execute(no_jobs).and_then(|()| {
+                pg.batch_execute(include_str!("../../migrations/postgres/2026-12-03-000010_outbox_jobs/up.sql"))
+            }),
+            persistence::DbConnection::Sqlite(sqlite) => sqlite.batch_execute(no_jobs).and_then(|()| {
+                sqlite.batch_execute(include_str!("../../migrations/sqlite/2026-12-03-000010_outbox_jobs/up.sql"))
+            }),
+        }
+        .unwrap();
+    })
+    .await;
+    let round = app.run_due_jobs().await;
+    assert_eq!((round.claimed, round.succeeded), (1, 1), "the upgrade gave the message its job");
+    assert!(sink.wait_for("old@upgraded.example").await.contains("Queued long ago"));
 }

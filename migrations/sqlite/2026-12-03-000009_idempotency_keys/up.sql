@@ -6,7 +6,9 @@ CREATE TABLE idempotency_keys (
     -- What was asked: method, path, query and body, hashed.
     fingerprint       TEXT NOT NULL,
     state             TEXT NOT NULL CHECK (state IN ('in_flight', 'completed')),
-    -- Until when the request holds its key while it runs.
+    -- The request holding the key while it runs (a random token), and
+    -- until when.
+    holder            TEXT NOT NULL,
     lease_expires_at  TIMESTAMP,
     response_status   BIGINT,
     -- JSON array of [name, value] pairs.
@@ -17,4 +19,5 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (scope, idempotency_key),
     CHECK (state = 'in_flight' OR (response_status IS NOT NULL AND response_headers IS NOT NULL AND response_body IS NOT NULL))
 );
-CREATE INDEX idempotency_keys_expiry_idx ON idempotency_keys (scope, expires_at);
+-- Answers past their lifetime are forgotten, whoever they were for.
+CREATE INDEX idempotency_keys_expiry_idx ON idempotency_keys (expires_at);

@@ -171,12 +171,17 @@ pub async fn create_admin(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", admin.id))).json(
-        CreatedAdmin {
-            admin,
-            invitation: Invitation { expires_at, emailed: notify, set_password_url: (!notify).then_some(link) },
-        },
-    ))
+    let mut created = HttpResponse::Created();
+    created.insert_header((header::LOCATION, format!("{COLLECTION_PATH}/{}", admin.id)));
+    if !notify {
+        // The answer carries the set-password link: no cache (nor the
+        // Idempotency-Key store) may keep it.
+        created.insert_header((header::CACHE_CONTROL, "no-store"));
+    }
+    Ok(created.json(CreatedAdmin {
+        admin,
+        invitation: Invitation { expires_at, emailed: notify, set_password_url: (!notify).then_some(link) },
+    }))
 }
 
 /// Reads one admin.
