@@ -69,7 +69,7 @@ pub async fn middleware(
         let detail = "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces or quotes), such as a UUID."
             .to_owned();
         let error = ApiError::BadRequest { code: ProblemCode::InvalidIdempotencyKey, detail };
-        return Ok(ServiceResponse::new(http_req, error.error_response()));
+        return Ok(ServiceResponse::new(http_req, HttpResponse::from_error(error)));
     };
     let body = match crate::json::read_body(&mut payload, limit, |e| ApiError::BadRequest {
         code: ProblemCode::UnreadableBody,
@@ -78,7 +78,7 @@ pub async fn middleware(
     .await
     {
         Ok(body) => body.freeze(),
-        Err(error) => return Ok(ServiceResponse::new(http_req, error.error_response())),
+        Err(error) => return Ok(ServiceResponse::new(http_req, HttpResponse::from_error(error))),
     };
     let scope = scope_of(&caller);
     let fingerprint = fingerprint(&http_req, &body);
@@ -93,22 +93,21 @@ pub async fn middleware(
     };
     let hold = match hold {
         Ok(hold) => hold,
-        Err(error) => return Ok(ServiceResponse::new(http_req, error.error_response())),
+        Err(error) => return Ok(ServiceResponse::new(http_req, HttpResponse::from_error(error))),
     };
     match hold {
         KeyHold::Taken => {
             let req = ServiceRequest::from_parts(http_req, body_stream(body));
             // On a task of its own: a client that hangs up does not stop the
             // operation half-way, and its answer is still kept for the retry.
-            let task = actix_web::rt::spawn(run_and_keep(next, req, state.clone(), request.clone()));
+            let task = actix_web::rt::spawn(run_and_keep(next, req, state, request));
             match task.await {
                 Ok(answered) => answered,
-                Err(failed) => {
-                    // The operation panicked: nothing of it stands (its
-                    // transaction rolled back), so a retry may run afresh.
-                    give_back(&state, &request).await;
-                    Err(ApiError::internal(format!("idempotent request task: {failed}")).into())
-                }
+                // The operation panicked, perhaps after its work was stored:
+                // the key stays held until its hold lapses rather than let a
+                // retry run it twice. (The request went with the task, so
+                // the error is actix's to answer.)
+                Err(failed) => Err(ApiError::internal(format!("idempotent request task: {failed}")).into()),
             }
         }
         KeyHold::InFlight => {
@@ -123,7 +122,7 @@ pub async fn middleware(
                           (method, path or body); use a new key for a new request."
                 .to_owned();
             let error = ApiError::Unprocessable { code: ProblemCode::IdempotencyKeyReused, detail };
-            Ok(ServiceResponse::new(http_req, error.error_response()))
+            Ok(ServiceResponse::new(http_req, HttpResponse::from_error(error)))
         }
         KeyHold::Answered(answer) => Ok(ServiceResponse::new(http_req, replay(&answer))),
     }
@@ -153,7 +152,7 @@ async fn run_and_keep<B: MessageBody + 'static>(
         // its hold lapses rather than let a retry run it twice.
         Err(error) => {
             let error = ApiError::internal(format!("reading the answer to keep: {}", error.into()));
-            return Ok(ServiceResponse::new(http_req, error.error_response()));
+            return Ok(ServiceResponse::new(http_req, HttpResponse::from_error(error)));
         }
     };
     let answer = KeptAnswer {

@@ -11,7 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use persistence::outbox::OutboxRecord;
 
 use domain::email_delivery::{SendStep, send_step};
-use domain::jobs::is_last_attempt;
+use domain::jobs::{RUN_LIMIT, is_last_attempt};
 
 use crate::jobs::{Handler, JobContext};
 
@@ -121,19 +121,27 @@ pub fn send_queued(delivery: Delivery) -> Handler {
 async fn send_one(delivery: &Delivery, context: &JobContext) -> Result<(), String> {
     let id = persistence::outbox::message_of_send_job(&context.job.payload)
         .ok_or_else(|| format!("the payload names no message: {}", context.job.payload))?;
-    let found = {
+    let now = context.clock.now();
+    // Held for as long as this attempt may run, so that no sender of an
+    // older version (which claims messages itself) sends it meanwhile.
+    let claimed = {
         let id = id.clone();
-        crate::jobs::blocking(&context.pool, move |conn| persistence::outbox::find(conn, &id)).await
+        crate::jobs::blocking(&context.pool, move |conn| {
+            let taken = persistence::outbox::claim_for_sending(conn, &id, now, now + RUN_LIMIT)?;
+            Ok((taken, persistence::outbox::find(conn, &id)?))
+        })
+        .await
     };
-    let message = found.map_err(|e| format!("reading message {id}: {e}"))?;
+    let (taken, message) = claimed.map_err(|e| format!("claiming message {id}: {e}"))?;
     // Gone: nothing to send.
     let Some(message) = message else { return Ok(()) };
-    let at_utc = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc());
-    let now = context.clock.now();
-    match send_step(at_utc(message.sent_at), at_utc(message.failed_at), at_utc(message.locked_until), now) {
-        SendStep::Send => {}
-        SendStep::Done => return Ok(()),
-        SendStep::HeldUntil(until) => return Err(format!("an older sender holds message {id} until {until}")),
+    if !taken {
+        let at_utc = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc());
+        return match send_step(at_utc(message.sent_at), at_utc(message.failed_at), at_utc(message.locked_until), now) {
+            SendStep::Done => Ok(()),
+            SendStep::HeldUntil(until) => Err(format!("another sender holds message {id} until {until}")),
+            SendStep::Send => Err(format!("message {id} was held when claimed; it is tried again")),
+        };
     }
     let outcome = delivery.deliver(&message).await;
     let (done_at, given_up) = (context.clock.now(), is_last_attempt(context.job.attempts, context.job.max_attempts));

@@ -65,6 +65,14 @@ impl Application {
         if matches!(delivery, mail::Delivery::Log) {
             log::warn!("SMTP_URL is not set: e-mail (invitations, password resets) is written to the log, not sent");
         }
+        // Mail queued by a version before the job runner gets its job.
+        let (sweep_pool, at) = (pool.clone(), settings.clock.now());
+        let swept = crate::jobs::blocking(&sweep_pool, move |conn| persistence::outbox::give_jobs_to_jobless(conn, at))
+            .await
+            .map_err(|e| StartupError::Other(format!("giving queued mail its jobs: {e}")))?;
+        if swept > 0 {
+            log::info!("outbox: {swept} message(s) waiting to be sent have their jobs");
+        }
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             tokens: TokenKeys::new(&secret),

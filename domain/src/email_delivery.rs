@@ -11,16 +11,18 @@ pub const SEND_EMAIL_JOB: &str = "send-email";
 /// the job runner's back-off, the last is about an hour after the first).
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// What the job that sends a message does with it.
+/// What the job that sends a message makes of it when it could not take it
+/// for sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendStep {
-    /// Send it now.
+    /// Sendable: it was taken by another sender in the meantime and is
+    /// free again; try again.
     Send,
     /// Nothing: it was sent (by an earlier attempt whose outcome was not
     /// recorded as the job's) or given up.
     Done,
-    /// Not yet: a sender of an older version (which claimed messages itself)
-    /// holds it until then; the attempt fails and is retried after it.
+    /// Not yet: another sender (one of an older version, which claimed
+    /// messages itself) holds it until then; the attempt fails and is retried.
     HeldUntil(DateTime<Utc>),
 }
 

@@ -33,7 +33,8 @@ pub struct OutboxRecord {
     pub attempts: i64,
     /// When it was queued (the job that sends it keeps its own schedule).
     pub next_attempt_at: NaiveDateTime,
-    /// Unused since the job runner sends mail (kept for older rows).
+    /// The sender holding it until then (its job's attempt, or a sender of
+    /// an older version).
     pub locked_until: Option<NaiveDateTime>,
     /// When the relay accepted it.
     pub sent_at: Option<NaiveDateTime>,
@@ -78,8 +79,14 @@ pub fn enqueue(
         last_error: None,
     };
     diesel::insert_into(email_outbox::table).values(&record).execute(conn)?;
-    let payload = send_job_payload(&record.id);
-    let unique_key = format!("{SEND_EMAIL_JOB}:{}", record.id);
+    enqueue_send_job(conn, &record.id, now)?;
+    Ok(record)
+}
+
+/// The job that sends message `id`, once however often it is asked for.
+fn enqueue_send_job(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let payload = send_job_payload(id);
+    let unique_key = format!("{SEND_EMAIL_JOB}:{id}");
     let job = NewJob {
         kind: SEND_EMAIL_JOB,
         payload: &payload,
@@ -88,12 +95,50 @@ pub fn enqueue(
         max_attempts: MAX_ATTEMPTS,
     };
     crate::jobs::enqueue(conn, &job, now)?;
-    Ok(record)
+    Ok(())
+}
+
+/// Gives every message neither sent nor given up the job that sends it, if
+/// it has none (mail queued by a version before the job runner, which sent
+/// it itself); returns how many messages it looked at. Run at start-up; a
+/// message that has its job keeps it (the job's unique key).
+pub fn give_jobs_to_jobless(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let pending: Vec<String> = email_outbox::table
+        .filter(email_outbox::sent_at.is_null())
+        .filter(email_outbox::failed_at.is_null())
+        .select(email_outbox::id)
+        .load(conn)?;
+    for id in &pending {
+        enqueue_send_job(conn, id, now)?;
+    }
+    Ok(pending.len())
 }
 
 /// The message `id`, if it exists.
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<OutboxRecord>, StoreError> {
     Ok(email_outbox::table.find(id).select(OutboxRecord::as_select()).first(conn).optional()?)
+}
+
+/// Takes message `id` for sending until `until`, in one statement: only a
+/// message neither sent nor given up and not held by another sender (one of
+/// an older version, which claims messages itself) is taken.
+pub fn claim_for_sending(
+    conn: &mut DbConnection,
+    id: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let now = now.naive_utc();
+    let taken = diesel::update(
+        email_outbox::table
+            .filter(email_outbox::id.eq(id))
+            .filter(email_outbox::sent_at.is_null())
+            .filter(email_outbox::failed_at.is_null())
+            .filter(email_outbox::locked_until.is_null().or(email_outbox::locked_until.lt(now))),
+    )
+    .set(email_outbox::locked_until.eq(until.naive_utc()))
+    .execute(conn)?;
+    Ok(taken == 1)
 }
 
 /// What a delivered message's body becomes: bodies carry one-time links whose
@@ -107,6 +152,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Resul
             email_outbox::sent_at.eq(now.naive_utc()),
             email_outbox::body.eq(DELIVERED_BODY),
             email_outbox::attempts.eq(email_outbox::attempts + 1),
+            email_outbox::locked_until.eq(None::<NaiveDateTime>),
             email_outbox::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
@@ -126,6 +172,7 @@ pub fn mark_failed(
     diesel::update(email_outbox::table.find(id))
         .set((
             email_outbox::attempts.eq(email_outbox::attempts + 1),
+            email_outbox::locked_until.eq(None::<NaiveDateTime>),
             email_outbox::last_error.eq(Some(error)),
             email_outbox::failed_at.eq(given_up.then(|| now.naive_utc())),
         ))

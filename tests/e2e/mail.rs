@@ -46,32 +46,47 @@ async fn mail_waits_out_a_relay_that_is_down_and_goes_out_when_it_is_back(app: T
     assert_eq!(sink.messages().len(), 1, "sent once");
 }
 
-/// Mail queued before the job runner sent it (a message without a job) is
-/// given its job by migration 000010, and goes out.
+/// A message another sender holds (one of an older version, during a
+/// rolling deploy) is not sent twice: its job waits for the hold to end.
+/// And mail queued by such a version, without a job, is given its job by
+/// the next process that starts, and goes out.
 async fn mail_queued_before_the_job_runner_is_sent_after_the_upgrade(app: TestApp) {
     use diesel::connection::SimpleConnection;
     let sink = SmtpSink::start().await;
     let url = sink.url();
     let app = spawn_app_with(app.backend, move |settings| settings.smtp_url = Some(url)).await.unwrap();
     let owner = app.tenant("Upgraded MSP").await;
-    let at = app.now();
-    let msp_id = owner.msp_id.clone();
+    let (at, msp_id) = (app.now(), owner.msp_id.clone());
+    app.with_db(move |conn| {
+        let held = persistence::outbox::enqueue(conn, &msp_id, "held@upgraded.example", "Held", "Hello", at).unwrap();
+        // An older sender took it for a minute.
+        assert!(persistence::outbox::claim_for_sending(conn, &held.id, at, at + TimeDelta::minutes(1)).unwrap());
+    })
+    .await;
+    let round = app.run_due_jobs().await;
+    assert_eq!((round.claimed, round.failed), (1, 1), "held by another sender: not sent now");
+    assert!(sink.messages().is_empty());
+    app.advance_clock(TimeDelta::minutes(2));
+    let round = app.run_due_jobs().await;
+    assert_eq!((round.claimed, round.succeeded), (1, 1), "sent once the hold is over");
+    assert!(sink.wait_for("held@upgraded.example").await.contains("Held"));
+
+    // Queued the way the outbox was before: the message alone, no job.
+    let (at, msp_id) = (app.now(), owner.msp_id.clone());
     app.with_db(move |conn| {
         persistence::outbox::enqueue(conn, &msp_id, "old@upgraded.example", "Queued long ago", "Hello", at).unwrap();
-        // As the outbox was before: the message alone, no job.
-        let no_jobs = "DELETE FROM jobs WHERE kind = 'send-email'";
+        let no_job = "DELETE FROM jobs WHERE kind = 'send-email' AND status = 'queued'";
         match conn {
-            persistence::DbConnection::Pg(pg) => pg.batch_execute(no_jobs).and_then(|()| {
-                pg.batch_execute(include_str!("../../migrations/postgres/2026-12-03-000010_outbox_jobs/up.sql"))
-            }),
-            persistence::DbConnection::Sqlite(sqlite) => sqlite.batch_execute(no_jobs).and_then(|()| {
-                sqlite.batch_execute(include_str!("../../migrations/sqlite/2026-12-03-000010_outbox_jobs/up.sql"))
-            }),
+            persistence::DbConnection::Pg(pg) => pg.batch_execute(no_job),
+            persistence::DbConnection::Sqlite(sqlite) => sqlite.batch_execute(no_job),
         }
         .unwrap();
     })
     .await;
-    let round = app.run_due_jobs().await;
-    assert_eq!((round.claimed, round.succeeded), (1, 1), "the upgrade gave the message its job");
+    // The next process to start (with its job loop on) sends it.
+    let binary = env!("CARGO_BIN_EXE_portal-node");
+    let smtp_url = sink.url();
+    let _upgraded = app.spawn_process_with(binary, &[("SMTP_URL", smtp_url.as_str()), ("JOB_POLL_MS", "20")]).await;
     assert!(sink.wait_for("old@upgraded.example").await.contains("Queued long ago"));
+    assert_eq!(sink.messages().len(), 2, "each message sent once");
 }
