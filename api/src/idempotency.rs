@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::{Caller, Credential};
 use crate::db;
 use crate::error::ApiError;
-use crate::json::BodyLimit;
+use crate::json::{BodyLimit, declared_length};
 use crate::problems::ProblemCode;
 use crate::state::AppState;
 
@@ -236,11 +236,6 @@ fn body_stream(body: web::Bytes) -> Payload {
 /// blanket one for authenticated answers is added outside this middleware).
 fn marked_no_store(headers: &actix_web::http::header::HeaderMap) -> bool {
     headers.get_all(header::CACHE_CONTROL).filter_map(|v| v.to_str().ok()).any(forbids_storing)
-}
-
-/// The body length a request declares.
-fn declared_length(headers: &actix_web::http::header::HeaderMap) -> Option<usize> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// A [`KeyRequest`] that can move to the blocking pool.

@@ -32,11 +32,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<web::Data<BodyLimit>>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let content_type_ok = is_json(req);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let declared_length = declared_length(req.headers());
         let mut payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
@@ -65,6 +61,11 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn content_type(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())?;
     Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+/// The body length a request declares (`Content-Length`), if it is readable.
+pub fn declared_length(headers: &header::HeaderMap) -> Option<usize> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// Reads a whole request body of at most `limit` bytes (413 beyond);
