@@ -372,6 +372,17 @@ pub enum Action<'a> {
     ReadUsage,
     /// Order MAA allowance.
     OrderAllowance,
+    /// Read the phishing scenario catalogue (built-in and the MSP's own).
+    ReadScenarios,
+    /// Write, change and delete the MSP's own scenarios.
+    ManageScenarios,
+    /// List campaigns across all the MSP's customers, and their counts.
+    ListCampaigns,
+    /// Read one customer's campaigns, recipients, counts and allowlisting kit.
+    ReadCampaigns(&'a str),
+    /// Create, change, launch, pause, resume, cancel, complete and delete
+    /// one customer's campaigns.
+    ManageCampaigns(&'a str),
     /// Create MSPs and change their limits, list them; decide pool
     /// expansion requests.
     OperatePlatform,
@@ -392,7 +403,11 @@ impl Action<'_> {
             | Self::ReadLicenses
             | Self::ReadCustomerGroups
             | Self::ReadAccounts(_)
-            | Self::ReadUsage => Some(Permission::Read),
+            | Self::ReadUsage
+            | Self::ReadScenarios
+            | Self::ListCampaigns
+            | Self::ReadCampaigns(_) => Some(Permission::Read),
+            Self::ManageScenarios | Self::ManageCampaigns(_) => Some(Permission::ManageCustomers),
             Self::ManageAccounts(_) => Some(Permission::ManageCustomers),
             Self::OrderAllowance => Some(Permission::PurchaseLicenses),
             Self::ManageCustomerGroups => Some(Permission::ManageCustomers),
@@ -442,6 +457,8 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Result<(), Denial
             | Action::UpdateCustomer(id)
             | Action::ReadAccounts(id)
             | Action::ManageAccounts(id)
+            | Action::ReadCampaigns(id)
+            | Action::ManageCampaigns(id)
                 if id == customer_id =>
             {
                 Ok(())
@@ -449,7 +466,9 @@ pub fn authorize(principal: &Principal, action: Action<'_>) -> Result<(), Denial
             Action::ReadCustomer(_)
             | Action::UpdateCustomer(_)
             | Action::ReadAccounts(_)
-            | Action::ManageAccounts(_) => Err(Denial::Hidden),
+            | Action::ManageAccounts(_)
+            | Action::ReadCampaigns(_)
+            | Action::ManageCampaigns(_) => Err(Denial::Hidden),
             _ => Err(Denial::Forbidden(needed.as_str())),
         },
     }

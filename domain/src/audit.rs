@@ -150,6 +150,30 @@ spelled_enum! {
         SeatExpansionApproved => "seat_expansion.approved",
         /// `seat_expansion.rejected`.
         SeatExpansionRejected => "seat_expansion.rejected",
+        /// `phishing_scenario.created`.
+        ScenarioCreated => "phishing_scenario.created",
+        /// `phishing_scenario.updated`.
+        ScenarioUpdated => "phishing_scenario.updated",
+        /// `phishing_scenario.deleted`.
+        ScenarioDeleted => "phishing_scenario.deleted",
+        /// `campaign.created`.
+        CampaignCreated => "campaign.created",
+        /// `campaign.updated`.
+        CampaignUpdated => "campaign.updated",
+        /// `campaign.deleted`.
+        CampaignDeleted => "campaign.deleted",
+        /// `campaign.launched`.
+        CampaignLaunched => "campaign.launched",
+        /// `campaign.paused`.
+        CampaignPaused => "campaign.paused",
+        /// `campaign.resumed`.
+        CampaignResumed => "campaign.resumed",
+        /// `campaign.cancelled`.
+        CampaignCancelled => "campaign.cancelled",
+        /// `campaign.completed`.
+        CampaignCompleted => "campaign.completed",
+        /// `campaign.started`: a scheduled campaign began sending (the job runner).
+        CampaignStarted => "campaign.started",
     }
 }
 
@@ -194,6 +218,16 @@ impl AuditAction {
             Self::SeatExpansionRequested | Self::SeatExpansionApproved | Self::SeatExpansionRejected => {
                 "seat_expansion_request"
             }
+            Self::ScenarioCreated | Self::ScenarioUpdated | Self::ScenarioDeleted => "phishing_scenario",
+            Self::CampaignCreated
+            | Self::CampaignUpdated
+            | Self::CampaignDeleted
+            | Self::CampaignLaunched
+            | Self::CampaignPaused
+            | Self::CampaignResumed
+            | Self::CampaignCancelled
+            | Self::CampaignCompleted
+            | Self::CampaignStarted => "campaign",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod allowance;
 pub mod api_keys;
 pub mod audit;
 pub mod branding;
+pub mod campaigns;
 pub mod client_address;
 pub mod customer_groups;
 pub mod customers;
