@@ -28,6 +28,9 @@ pub struct Settings {
     pub mail_from: String,
     /// `PUBLIC_URL`: where the portal's pages live; e-mailed links start with it.
     pub public_url: String,
+    /// `SIMULATION_DOMAIN`: the domain simulated phishing mail is sent from
+    /// (default [`DEFAULT_SIMULATION_DOMAIN`]).
+    pub simulation_domain: String,
     /// `ONBOARDING_ATTENTION_DAYS`: days in onboarding after which a customer
     /// is on the setup-incomplete list (default 7).
     pub attention_days: i64,
@@ -83,6 +86,9 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// The sender of e-mail when `MAIL_FROM` is unset.
 pub const DEFAULT_MAIL_FROM: &str = "MSP Portal <no-reply@msp-portal.invalid>";
 
+/// The simulation domain when `SIMULATION_DOMAIN` is unset.
+pub const DEFAULT_SIMULATION_DOMAIN: &str = "simulations.msp-portal.example";
+
 /// The listen address when `BIND_ADDR` is unset.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
@@ -110,6 +116,9 @@ impl Settings {
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}")),
+            simulation_domain: var("SIMULATION_DOMAIN")
+                .map(|d| d.trim().to_ascii_lowercase())
+                .unwrap_or_else(|| DEFAULT_SIMULATION_DOMAIN.to_owned()),
             login_policy: domain::login_protection::LoginPolicy::default(),
             clock: crate::clock::Clock::system(),
             cors_allowed_origins: crate::cors::AllowedOrigin::parse_list(

@@ -44,9 +44,34 @@ pub struct Problem {
     /// For validation problems: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<InvalidField>>,
-    /// For `not_ready`: what keeps the customer from going live.
+    /// For `not_ready` and `launch_blocked`: everything that blocks, each with its code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blockers: Option<Vec<crate::resources::onboarding::Finding>>,
+    pub blockers: Option<Vec<Blocker>>,
+    /// For `campaign_transition_not_allowed`: what the campaign's state allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["pause", "cancel", "complete"]))]
+    pub allowed_transitions: Option<Vec<String>>,
+}
+
+/// One thing that blocks going live or launching.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Blocker {
+    /// Stable machine code: a readiness finding, or a launch gate
+    /// (`customer_not_live`, `no_confirmed_delivery_test`, `license_expired`, `tier_lacks_feature`,
+    /// `no_recipients`, `schedule_infeasible`).
+    #[schema(example = "no_confirmed_delivery_test")]
+    pub code: String,
+    /// What it means and what to do.
+    pub message: String,
+    /// For going live: the onboarding step where it is fixed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+}
+
+impl From<crate::resources::onboarding::Finding> for Blocker {
+    fn from(finding: crate::resources::onboarding::Finding) -> Self {
+        Self { code: finding.code, message: finding.message, step: Some(finding.step) }
+    }
 }
 
 /// One invalid part of a request.
@@ -271,6 +296,20 @@ pub enum ApiError {
         /// What blocks.
         blockers: Vec<crate::resources::onboarding::Finding>,
     },
+    /// A campaign launch that fails gates (409 `launch_blocked`).
+    #[error("launch blocked")]
+    LaunchBlocked {
+        /// Every failed gate.
+        blockers: Vec<Blocker>,
+    },
+    /// A campaign command its state does not allow (409).
+    #[error("transition not allowed: {detail}")]
+    TransitionNotAllowed {
+        /// Explanation for the client.
+        detail: String,
+        /// The commands the state allows.
+        allowed: Vec<String>,
+    },
     /// `If-Match` does not name the current version (412).
     #[error("precondition failed")]
     PreconditionFailed {
@@ -321,6 +360,8 @@ impl ApiError {
             Self::RouteNotFound => ProblemCode::RouteNotFound,
             Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             Self::NotReady { .. } => ProblemCode::NotReady,
+            Self::LaunchBlocked { .. } => ProblemCode::LaunchBlocked,
+            Self::TransitionNotAllowed { .. } => ProblemCode::CampaignTransitionNotAllowed,
             Self::PreconditionFailed { .. } => ProblemCode::PreconditionFailed,
             Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
@@ -356,6 +397,11 @@ impl ApiError {
                 "The customer cannot go live yet: {}",
                 blockers.iter().map(|b| b.message.as_str()).collect::<Vec<_>>().join(" ")
             ),
+            Self::LaunchBlocked { blockers } => format!(
+                "The campaign cannot launch: {}",
+                blockers.iter().map(|b| b.message.as_str()).collect::<Vec<_>>().join(" ")
+            ),
+            Self::TransitionNotAllowed { detail, .. } => detail.clone(),
             Self::PreconditionFailed { current_etag } => format!(
                 "The resource changed since you read it (If-Match does not match its current ETag {current_etag}); \
                  read it again and re-apply your change."
@@ -377,7 +423,12 @@ impl ApiError {
             _ => None,
         };
         let blockers = match self {
-            Self::NotReady { blockers } => Some(blockers.clone()),
+            Self::NotReady { blockers } => Some(blockers.iter().cloned().map(Blocker::from).collect()),
+            Self::LaunchBlocked { blockers } => Some(blockers.clone()),
+            _ => None,
+        };
+        let allowed_transitions = match self {
+            Self::TransitionNotAllowed { allowed, .. } => Some(allowed.clone()),
             _ => None,
         };
         Problem {
@@ -388,6 +439,7 @@ impl ApiError {
             code: self.code().as_str().to_owned(),
             errors,
             blockers,
+            allowed_transitions,
         }
     }
 }

@@ -72,6 +72,11 @@ problem_codes! {
     CustomerArchived = "customer_archived", 409, "an archived customer's onboarding is closed";
     NotReady = "not_ready", 409, "going live with blockers left (`blockers` lists them)";
     GroupNameTaken = "group_name_taken", 409, "a customer group with this name exists";
+    ScenarioReadOnly = "scenario_read_only", 409, "built-in phishing scenarios cannot be changed or deleted";
+    ScenarioInUse = "scenario_in_use", 409, "campaigns not yet ended use the scenario";
+    LaunchBlocked = "launch_blocked", 409, "the campaign cannot launch (`blockers` lists every failed gate with its code)";
+    CampaignTransitionNotAllowed = "campaign_transition_not_allowed", 409, "the campaign's state does not allow this (`allowed_transitions` lists what it does)";
+    CampaignNotEditable = "campaign_not_editable", 409, "the campaign's state does not allow this change (drafts: anything; scheduled: schedule and targets; after launch: longer tracking)";
     AlreadyDecided = "already_decided", 409, "the seat expansion request was approved or rejected already";
     SeatPoolBelowAllocated = "seat_pool_below_allocated", 409, "a seat pool smaller than the seats allocated";
     AccountEmailTaken = "account_email_taken", 409, "the customer has an account with this address";
@@ -86,6 +91,7 @@ problem_codes! {
     UnsupportedMediaType = "unsupported_media_type", 415, "body not declared `application/json` (`text/csv` for the account import)";
     IdempotencyKeyReused = "idempotency_key_reused", 422, "this `Idempotency-Key` was used within 24 hours for a different request (method, path or body)";
     ValidationFailed = "validation_failed", 422, "JSON of the wrong shape or with invalid values (`errors[].pointer`); unknown fields are refused";
+    ScheduleInfeasible = "schedule_infeasible", 422, "the schedule's window and cap cannot hold the campaign's recipients (`detail` says how many fit)";
     LogoEmpty = "logo_empty", 422, "the logo upload is empty";
     LogoTooLarge = "logo_too_large", 422, "the logo is over 2 MiB";
     LogoFormatUnsupported = "logo_format_unsupported", 422, "the logo is neither PNG nor SVG by its content";

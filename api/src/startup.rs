@@ -78,6 +78,7 @@ impl Application {
             tokens: TokenKeys::new(&secret),
             decoy_password_hash,
             public_url: settings.public_url.clone(),
+            simulation_domain: settings.simulation_domain.clone(),
             login_policy: settings.login_policy,
             delivery: delivery.clone(),
             attention_days: settings.attention_days,
@@ -125,7 +126,8 @@ impl Application {
             settings
                 .job_handlers
                 .clone()
-                .with(domain::email_delivery::SEND_EMAIL_JOB, mail::send_queued(delivery.clone())),
+                .with(domain::email_delivery::SEND_EMAIL_JOB, mail::send_queued(delivery.clone()))
+                .with(crate::services::campaign_runs::START_JOB, crate::services::campaign_runs::start_handler()),
             &settings.jobs,
         );
         let (stop_jobs, stop) = tokio::sync::watch::channel(false);

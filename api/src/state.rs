@@ -14,6 +14,8 @@ pub struct AppState {
     pub decoy_password_hash: String,
     /// Where the product's web pages live; links in e-mails start with it.
     pub public_url: String,
+    /// The domain simulated phishing mail is sent from.
+    pub simulation_domain: String,
     /// Thresholds of sign-in protection.
     pub login_policy: domain::login_protection::LoginPolicy,
     /// The SMTP relay, for mail that must be sent while the request waits

@@ -393,6 +393,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    phishing_scenarios (id) {
+        id -> Text,
+        msp_id -> Text,
+        name -> Text,
+        category -> Text,
+        difficulty -> BigInt,
+        sender_name -> Text,
+        sender_local_part -> Text,
+        landing_page -> Text,
+        languages -> Text,
+        content -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        msp_id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        name -> Text,
+        status -> Text,
+        language -> Text,
+        scenario_ids -> Text,
+        targets -> Text,
+        schedule -> Text,
+        seed -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        first_send_at -> Nullable<Timestamp>,
+        last_send_at -> Nullable<Timestamp>,
+        recipient_count -> BigInt,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        launched_at -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        paused_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_recipients (id) {
+        id -> Text,
+        msp_id -> Text,
+        campaign_id -> Text,
+        account_id -> Text,
+        email -> Text,
+        display_name -> Nullable<Text>,
+        department -> Nullable<Text>,
+        scenario_id -> Text,
+        planned_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(campaign_recipients -> campaigns (campaign_id));
+diesel::joinable!(campaigns -> customers (customer_id));
 diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_group_members -> account_groups (group_id));
 diesel::joinable!(account_group_members -> accounts (account_id));
@@ -424,4 +489,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     onboarding_steps,
     customer_logos,
     delivery_tests,
+    phishing_scenarios,
+    campaigns,
+    campaign_recipients,
 );

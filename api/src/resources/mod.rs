@@ -4,6 +4,7 @@
 pub mod account_import;
 pub mod accounts;
 pub mod admins;
+pub mod allowlisting;
 pub mod allowance;
 pub mod api_keys;
 pub mod customer_groups;
@@ -14,6 +15,8 @@ pub mod msps;
 pub mod onboarding;
 pub mod onboarding_steps;
 pub mod provisioning;
+pub mod campaigns;
 pub mod seat_expansion;
 pub mod seat_pool;
 pub mod sign_in;
+pub mod scenarios;

@@ -3,9 +3,11 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod allowlisting;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod customer_groups;
 pub mod customers;
 pub mod fallback;
@@ -13,6 +15,7 @@ pub mod health;
 pub mod licenses;
 pub mod maa;
 pub mod onboarding;
+pub mod phishing_scenarios;
 pub mod platform;
 pub mod provisioning;
 pub mod tiers;
@@ -27,6 +30,9 @@ pub fn operations() -> crate::operations::Operations {
     accounts::configure(&mut ops);
     provisioning::configure(&mut ops);
     onboarding::configure(&mut ops);
+    phishing_scenarios::configure(&mut ops);
+    campaigns::configure(&mut ops);
+    allowlisting::configure(&mut ops);
     maa::configure(&mut ops);
     tiers::configure(&mut ops);
     licenses::configure(&mut ops);

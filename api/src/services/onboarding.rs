@@ -218,6 +218,8 @@ pub(crate) fn evaluate(snapshot: &Snapshot, base_url: &str) -> Vec<Evaluated> {
         "gateway_allowlist": checklist.gateway_allowlist,
         "confirmed_delivery_test": rules::campaign_may_launch(&snapshot.delivery).is_ok(),
         "latest_delivery_tests": latest,
+        // What the mail admins allow, step by step, so that simulations arrive.
+        "allowlisting_kit": format!("/api/v1/customers/{}/allowlisting", snapshot.customer.id),
     });
     push(
         Step::EmailConfig,

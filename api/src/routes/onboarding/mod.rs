@@ -67,7 +67,8 @@ pub struct OnboardingStep {
     /// connection_tested, last_success_at, last_failure), instructions,
     /// accounts, users_to_sync, accounts_outside_domains (count, examples).
     /// `email_config`: m365_transport_rule, defender_allowlist, gateway,
-    /// gateway_allowlist, confirmed_delivery_test, latest_delivery_tests.
+    /// gateway_allowlist, confirmed_delivery_test, latest_delivery_tests, allowlisting_kit (the path of
+    /// the customer's allowlisting kit).
     /// `branding`: primary_color, welcome_message, logo. `review`: status,
     /// went_live_at, ready, blockers, warnings.
     #[schema(value_type = Object)]

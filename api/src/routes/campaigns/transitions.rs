@@ -1,0 +1,162 @@
+//! Moving a campaign: the launch check, launch, pause, resume, cancel and
+//! complete. Each honours `If-Match` (412 when stale) and `Idempotency-Key`;
+//! a move its state does not allow is a 409 listing the allowed ones.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use domain::access::Action;
+use domain::campaigns::lifecycle::{CampaignStatus, Command};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::responses::{Conflict, PreconditionFailed};
+use crate::error::{ApiError, Blocker};
+use crate::pagination::path_id;
+use crate::resources::campaigns::Campaign;
+use crate::services::campaign_runs as runs;
+use crate::services::campaigns::{campaign, customer};
+use crate::state::AppState;
+use crate::versions::{Precondition, etag};
+
+/// Whether a campaign could launch now, and why not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaunchCheck {
+    /// True when a launch now would succeed.
+    pub may_launch: bool,
+    /// Every failed gate (empty when it may launch), as `launch_blocked` would list them.
+    pub blockers: Vec<Blocker>,
+    /// Active accounts targeted now, after exclusions.
+    #[schema(example = 50)]
+    pub recipients: i64,
+    /// `sending` (its first send is due) or `scheduled`, when it may launch.
+    #[schema(example = "scheduled")]
+    pub would_become: Option<String>,
+    /// First planned send (UTC), when the schedule fits.
+    pub first_send_at: Option<DateTime<Utc>>,
+    /// Last planned send (UTC), when the schedule fits.
+    pub last_send_at: Option<DateTime<Utc>>,
+}
+
+/// Checks every launch gate without launching: the customer is live, has a confirmed delivery test
+/// and an unexpired license, its tier includes the campaign's kind, at least one active account is
+/// targeted, and the schedule holds them.
+#[utoipa::path(
+    get, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/launch-check", tag = "campaigns", operation_id = "checkCampaignLaunch",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id.")),
+    responses((status = 200, description = "The answer a launch would get now.", body = LaunchCheck))
+)]
+pub async fn check_campaign_launch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, id) = (path_id(&path.0)?, path_id(&path.1)?);
+    let msp_id = caller.authorize(Action::ReadCampaigns(&customer_id))?.to_owned();
+    let now = state.now();
+    let check = db::run(&state.pool, move |conn| {
+        let current = campaign(conn, &msp_id, &customer_id, &id)?;
+        let customer = customer(conn, &msp_id, &customer_id)?;
+        let assessment = runs::assess(conn, &current, &customer, now)?;
+        let mut blockers = assessment.blockers.clone();
+        if let Err(illegal) = current.status.apply(Command::Launch, false) {
+            blockers.insert(
+                0,
+                Blocker {
+                    code: crate::problems::ProblemCode::CampaignTransitionNotAllowed.as_str().to_owned(),
+                    message: format!("The campaign is {}; only drafts launch.", illegal.from),
+                    step: None,
+                },
+            );
+        }
+        let span = assessment.span();
+        let may_launch = blockers.is_empty();
+        Ok(LaunchCheck {
+            may_launch,
+            recipients: i64::try_from(assessment.recipients.len()).unwrap_or(i64::MAX),
+            would_become: span
+                .filter(|_| may_launch)
+                .map(|(first, _)| if first <= now { CampaignStatus::Sending } else { CampaignStatus::Scheduled }.as_str().to_owned()),
+            first_send_at: span.map(|(first, _)| first),
+            last_send_at: span.map(|(_, last)| last),
+            blockers,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(check))
+}
+
+async fn run_command(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    command: Command,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, id) = (path_id(&path.0)?, path_id(&path.1)?);
+    let msp_id = caller.authorize(Action::ManageCampaigns(&customer_id))?.to_owned();
+    let precondition = Precondition::from_request(&req);
+    let at = state.now();
+    let moved = db::write(&state.pool, move |tx| {
+        let expected = precondition.versions();
+        Ok(match command {
+            Command::Launch => runs::launch(tx, &caller, &msp_id, &customer_id, &id, expected, at)?,
+            other => runs::command(tx, &caller, &msp_id, &customer_id, &id, other, expected, at)?,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(moved.version))).json(moved))
+}
+
+macro_rules! command_route {
+    ($name:ident, $command:expr, $path:literal, $operation:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(
+            post, path = $path, tag = "campaigns",
+            operation_id = $operation,
+            security(("bearer_auth" = []), ("api_key" = [])),
+            params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+                ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+            responses(
+                (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+                (status = 409, response = Conflict),
+                (status = 412, response = PreconditionFailed),
+            )
+        )]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            caller: Caller,
+            req: HttpRequest,
+            path: web::Path<(String, String)>,
+        ) -> Result<HttpResponse, ApiError> {
+            run_command(state, caller, req, path, $command).await
+        }
+    };
+}
+
+command_route!(
+    launch_campaign,
+    Command::Launch,
+    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/launch",
+    "launchCampaign",
+    "Launches a draft: every gate must pass (else 409 `launch_blocked` listing each failed gate with its code); the targeted accounts are snapshotted as recipients and each gets a scenario and a planned send time. It is `sending` when its first send is due, else `scheduled` and started by the job runner when it is."
+);
+command_route!(pause_campaign, Command::Pause, "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/pause", "pauseCampaign", "Pauses a sending campaign: nothing more goes out until it is resumed.");
+command_route!(resume_campaign, Command::Resume, "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/resume", "resumeCampaign", "Resumes a paused campaign.");
+command_route!(
+    cancel_campaign,
+    Command::Cancel,
+    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/cancel",
+    "cancelCampaign",
+    "Cancels a draft, scheduled, sending or paused campaign for good: what is pending is not sent."
+);
+command_route!(
+    complete_campaign,
+    Command::Complete,
+    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/complete",
+    "completeCampaign",
+    "Completes a sending, paused or tracking campaign now: nothing more is sent and its results become final."
+);

@@ -1,0 +1,257 @@
+//! Use cases that move a campaign through its states: the launch check,
+//! the launch (gates, recipients materialised, send times planned), pause,
+//! resume, cancel and complete, planning a scheduled campaign again after an
+//! edit, and the job that starts a scheduled campaign when it is due.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::audit::{ActorType, AuditAction};
+use domain::campaigns::gates::{LaunchFacts, launch_blockers};
+use domain::campaigns::lifecycle::{CampaignStatus, Command, SystemEvent};
+use domain::campaigns::planner::{PlannedSend, plan};
+use domain::campaigns::schedule::Schedule;
+use domain::campaigns::targets::Targets;
+use domain::onboarding::DeliveryTestStatus;
+use persistence::campaign_recipients::{self as recipients, RecipientRecord, TargetAccount};
+use persistence::campaigns::{self as stored, CampaignRecord, PlanSummary, StatusChange};
+use persistence::customers::CustomerRecord;
+use persistence::jobs::NewJob;
+use persistence::{DbConnection, StoreError};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Actor, AuditEvent, Caller};
+use crate::error::{Blocker, InvalidField};
+use crate::jobs::{Handler, JobContext};
+use crate::resources::campaigns::Campaign;
+use crate::services::campaigns::{CampaignError, Definition, campaign, customer};
+
+/// The job that starts a scheduled campaign when its first send is due.
+pub const START_JOB: &str = "campaign.start";
+
+/// What a launch would do now.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Every failed gate.
+    pub blockers: Vec<Blocker>,
+    /// The accounts targeted now.
+    pub recipients: Vec<TargetAccount>,
+    /// Their plan, when it fits.
+    pub plan: Option<Vec<PlannedSend>>,
+}
+
+impl Assessment {
+    /// First and last planned send.
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let plan = self.plan.as_ref()?;
+        Some((plan.iter().map(|p| p.at).min()?, plan.iter().map(|p| p.at).max()?))
+    }
+}
+
+fn parsed(campaign: &CampaignRecord, customer: &CustomerRecord) -> Result<(Schedule, Targets), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("campaign {}: {what}", campaign.id));
+    let schedule = Schedule::parse(&campaign.schedule, &customer.timezone).map_err(|_| corrupt("schedule"))?;
+    let targets = Targets::parse(&campaign.targets).map_err(|_| corrupt("targets"))?;
+    Ok((schedule, targets))
+}
+
+fn seed(campaign: &CampaignRecord) -> u64 {
+    u64::from_ne_bytes(campaign.seed.to_ne_bytes())
+}
+
+/// Checks every launch gate of `campaign` as things are at `now`, and plans
+/// its recipients.
+pub fn assess(conn: &mut DbConnection, campaign: &CampaignRecord, customer: &CustomerRecord, now: DateTime<Utc>) -> Result<Assessment, StoreError> {
+    let (schedule, targets) = parsed(campaign, customer)?;
+    let accounts = recipients::resolve(conn, &campaign.msp_id, &campaign.customer_id, &targets)?;
+    let planned = plan(&schedule, now, accounts.len(), campaign.scenario_ids.len(), seed(campaign));
+    let delivery: Vec<DeliveryTestStatus> = persistence::onboarding::delivery_statuses(conn, &campaign.msp_id, &campaign.customer_id)?
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let facts = LaunchFacts {
+        kind: campaign.kind,
+        customer_status: customer.status,
+        tier: customer.tier,
+        license_expires_on: customer.license_expires_on,
+        today: now.with_timezone(&schedule.timezone).date_naive(),
+        delivery_tests: &delivery,
+        recipients: accounts.len() as u64,
+        plan: planned.as_ref().map(|_| ()).map_err(|e| *e),
+    };
+    let blockers = launch_blockers(&facts)
+        .into_iter()
+        .map(|b| Blocker { code: b.gate.as_str().to_owned(), message: b.message, step: None })
+        .collect();
+    Ok(Assessment { blockers, recipients: accounts, plan: planned.ok() })
+}
+
+/// Writes the recipients of `plan` in sending order, the plan's summary,
+/// and (for a future start) the job that starts it.
+fn write_plan(
+    tx: &mut DbConnection,
+    campaign: &CampaignRecord,
+    accounts: &[TargetAccount],
+    plan: &[PlannedSend],
+    tracking_days: u8,
+    schedule_start_job: bool,
+    at: DateTime<Utc>,
+) -> Result<PlanSummary, StoreError> {
+    let rows: Vec<RecipientRecord> = plan
+        .iter()
+        .map(|p| {
+            let account = &accounts[p.recipient];
+            RecipientRecord {
+                id: persistence::new_id(),
+                msp_id: campaign.msp_id.clone(),
+                campaign_id: campaign.id.clone(),
+                account_id: account.id.clone(),
+                email: account.email.clone(),
+                display_name: account.display_name.clone(),
+                department: account.department.clone(),
+                scenario_id: campaign.scenario_ids.get(p.scenario).cloned().unwrap_or_default(),
+                planned_at: p.at.naive_utc(),
+                created_at: at.naive_utc(),
+            }
+        })
+        .collect();
+    recipients::insert_all(tx, &rows)?;
+    let first = plan.iter().map(|p| p.at).min().unwrap_or(at);
+    let last = plan.iter().map(|p| p.at).max().unwrap_or(at);
+    let summary = PlanSummary {
+        recipients: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        first_send_at: first,
+        last_send_at: last,
+        ends_at: last + TimeDelta::days(i64::from(tracking_days)),
+    };
+    stored::set_plan(tx, &campaign.msp_id, &campaign.id, &summary)?;
+    if schedule_start_job {
+        let payload = serde_json::to_string(&StartPayload { msp_id: campaign.msp_id.clone(), campaign_id: campaign.id.clone() })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let key = format!("campaign-start:{}:{}", campaign.id, first.timestamp_micros());
+        let job = NewJob { kind: START_JOB, payload: &payload, unique_key: Some(&key), run_at: first, max_attempts: 8 };
+        persistence::jobs::enqueue(tx, &job, at)?;
+    }
+    Ok(summary)
+}
+
+/// Launches campaign `id`: every gate must pass; its recipients are
+/// snapshotted and planned; it sends now when its first send is due, or is
+/// scheduled and started by the job runner when it is.
+pub fn launch(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+    expected: Option<&[i64]>,
+    at: DateTime<Utc>,
+) -> Result<Campaign, CampaignError> {
+    let current = campaign(tx, msp_id, customer_id, id)?;
+    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
+        return Err(CampaignError::Stale(current.version));
+    }
+    current.status.apply(Command::Launch, false).map_err(CampaignError::Transition)?;
+    let customer = customer(tx, msp_id, customer_id)?;
+    let assessment = assess(tx, &current, &customer, at)?;
+    let (Some(plan), Some((first, _)), true) = (&assessment.plan, assessment.span(), assessment.blockers.is_empty()) else {
+        return Err(CampaignError::Blocked(assessment.blockers));
+    };
+    let to = current.status.apply(Command::Launch, first <= at).map_err(CampaignError::Transition)?;
+    let change = StatusChange { from: current.status, to, expected, at };
+    if !stored::change_status(tx, msp_id, id, &change)? {
+        return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));
+    }
+    let (schedule, _) = parsed(&current, &customer)?;
+    write_plan(tx, &current, &assessment.recipients, plan, schedule.tracking_days, to == CampaignStatus::Scheduled, at)?;
+    let after = Campaign::from(&campaign(tx, msp_id, customer_id, id)?);
+    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CampaignLaunched, id, at).before(&Campaign::from(&current)).after(&after))?;
+    Ok(after)
+}
+
+/// Plans a scheduled campaign again after its schedule or targets changed.
+pub fn replan(tx: &mut DbConnection, customer: &CustomerRecord, next: &Definition, id: &str, at: DateTime<Utc>) -> Result<(), CampaignError> {
+    let current = campaign(tx, &customer.msp_id, &customer.id, id)?;
+    recipients::delete_all(tx, &customer.msp_id, id)?;
+    let accounts = recipients::resolve(tx, &customer.msp_id, &customer.id, &next.targets)?;
+    if accounts.is_empty() {
+        return Err(CampaignError::Invalid(vec![InvalidField::at(
+            "/targets",
+            "reaches no active account; a scheduled campaign needs at least one recipient",
+        )]));
+    }
+    let planned = plan(&next.schedule, at, accounts.len(), current.scenario_ids.len(), seed(&current)).map_err(CampaignError::Infeasible)?;
+    write_plan(tx, &current, &accounts, &planned, next.schedule.tracking_days, true, at)?;
+    Ok(())
+}
+
+/// Pauses, resumes, cancels or completes campaign `id` and audits it.
+pub fn command(
+    tx: &mut DbConnection,
+    caller: &Caller,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+    command: Command,
+    expected: Option<&[i64]>,
+    at: DateTime<Utc>,
+) -> Result<Campaign, CampaignError> {
+    let current = campaign(tx, msp_id, customer_id, id)?;
+    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
+        return Err(CampaignError::Stale(current.version));
+    }
+    let to = current.status.apply(command, false).map_err(CampaignError::Transition)?;
+    if !stored::change_status(tx, msp_id, id, &StatusChange { from: current.status, to, expected, at })? {
+        return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));
+    }
+    let action = match command {
+        Command::Launch => AuditAction::CampaignLaunched,
+        Command::Pause => AuditAction::CampaignPaused,
+        Command::Resume => AuditAction::CampaignResumed,
+        Command::Cancel => AuditAction::CampaignCancelled,
+        Command::Complete => AuditAction::CampaignCompleted,
+    };
+    let after = Campaign::from(&campaign(tx, msp_id, customer_id, id)?);
+    caller.record(tx, AuditEvent::new(msp_id, action, id, at).before(&Campaign::from(&current)).after(&after))?;
+    Ok(after)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StartPayload {
+    msp_id: String,
+    campaign_id: String,
+}
+
+/// The handler of [`START_JOB`]: moves a scheduled campaign to sending once
+/// its first send is due. Safe to run twice or late: a campaign no longer
+/// scheduled, or planned again for later, is left alone.
+pub fn start_handler() -> Handler {
+    Arc::new(|context: JobContext| Box::pin(async move { start_due(&context).await }))
+}
+
+async fn start_due(context: &JobContext) -> Result<(), String> {
+    let payload: StartPayload =
+        serde_json::from_str(&context.job.payload).map_err(|e| format!("unreadable payload {}: {e}", context.job.payload))?;
+    let now = context.clock.now();
+    crate::jobs::blocking(&context.pool, move |conn| {
+        persistence::transactions::write_transaction(conn, |tx| {
+            let Some(current) = stored::find(tx, &payload.msp_id, &payload.campaign_id)? else { return Ok(()) };
+            let Some(to) = current.status.on(SystemEvent::StartDue) else { return Ok(()) };
+            if current.first_send_at.is_some_and(|first| first > now) {
+                return Ok(());
+            }
+            let change = StatusChange { from: current.status, to, expected: Some(&[current.version]), at: now };
+            if !stored::change_status(tx, &payload.msp_id, &payload.campaign_id, &change)? {
+                return Ok(());
+            }
+            let actor = Actor { actor_type: ActorType::System, id: "job-runner".to_owned(), label: "job runner".to_owned(), impersonated_customer_id: None };
+            let after = stored::find(tx, &payload.msp_id, &payload.campaign_id)?.map(|c| Campaign::from(&c));
+            let event = AuditEvent::new(&payload.msp_id, AuditAction::CampaignStarted, &payload.campaign_id, now)
+                .before(&Campaign::from(&current))
+                .after(&after);
+            persistence::audit::insert(tx, &event.by(&actor, None, None))
+        })
+    })
+    .await
+    .map_err(|e| format!("starting campaign: {e}"))
+}
