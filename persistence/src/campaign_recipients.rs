@@ -41,7 +41,10 @@ macro_rules! targeted {
                 .filter(account_group_members::group_id.eq_any(targets.account_group_ids.clone()))
                 .select(account_group_members::account_id);
             query = query.filter(
-                accounts::department.eq_any(targets.departments.clone()).nullable().or(accounts::id.eq_any(members).nullable()),
+                accounts::department
+                    .eq_any(targets.departments.clone())
+                    .nullable()
+                    .or(accounts::id.eq_any(members).nullable()),
             );
         }
         if !targets.exclude_account_ids.is_empty() {
@@ -90,7 +93,12 @@ pub fn count(conn: &mut DbConnection, msp_id: &str, customer_id: &str, targets: 
 }
 
 /// The ids among `ids` that are account groups of the customer.
-pub fn known_groups(conn: &mut DbConnection, msp_id: &str, customer_id: &str, ids: &[String]) -> Result<Vec<String>, StoreError> {
+pub fn known_groups(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, StoreError> {
     account_groups::table
         .filter(account_groups::msp_id.eq(msp_id))
         .filter(account_groups::customer_id.eq(customer_id))
@@ -207,7 +215,11 @@ pub fn list(
 }
 
 /// The first planned send of a campaign, if it has recipients.
-pub fn first_planned(conn: &mut DbConnection, msp_id: &str, campaign_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub fn first_planned(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    campaign_id: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     let first: Option<NaiveDateTime> = campaign_recipients::table
         .filter(campaign_recipients::msp_id.eq(msp_id))
         .filter(campaign_recipients::campaign_id.eq(campaign_id))

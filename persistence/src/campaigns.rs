@@ -305,7 +305,12 @@ pub struct StatusChange<'a> {
 /// move (launched, started, paused, completed or cancelled). False when it
 /// was not in `change.from` (or not at an expected version): then nothing
 /// changed.
-pub fn change_status(conn: &mut DbConnection, msp_id: &str, id: &str, change: &StatusChange<'_>) -> Result<bool, StoreError> {
+pub fn change_status(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    id: &str,
+    change: &StatusChange<'_>,
+) -> Result<bool, StoreError> {
     use CampaignStatus::*;
     let at = change.at.naive_utc();
     let launched = (change.from == Draft).then_some(at);
@@ -363,7 +368,12 @@ pub fn set_plan(conn: &mut DbConnection, msp_id: &str, id: &str, plan: &PlanSumm
 }
 
 /// Deletes a draft of `msp_id`; false when there is no such draft.
-pub fn delete_draft(conn: &mut DbConnection, msp_id: &str, id: &str, expected: Option<&[i64]>) -> Result<bool, StoreError> {
+pub fn delete_draft(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    id: &str,
+    expected: Option<&[i64]>,
+) -> Result<bool, StoreError> {
     let mut target = diesel::delete(campaigns::table)
         .filter(campaigns::msp_id.eq(msp_id.to_owned()))
         .filter(campaigns::id.eq(id.to_owned()))
@@ -399,7 +409,11 @@ pub fn counts(
 }
 
 /// When a campaign of the customer last launched (any kind, not a draft).
-pub fn last_launched(conn: &mut DbConnection, msp_id: &str, customer_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub fn last_launched(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     let latest: Option<NaiveDateTime> = campaigns::table
         .filter(campaigns::msp_id.eq(msp_id))
         .filter(campaigns::customer_id.eq(customer_id))

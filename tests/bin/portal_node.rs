@@ -22,6 +22,15 @@ async fn main() -> ExitCode {
     };
     // The job runner's tests enqueue these kinds.
     settings.job_handlers = e2e_tests::probe_handlers();
+    // Tests that race this process against their own clock set it ahead.
+    if let Some(seconds) = std::env::var("TEST_CLOCK_OFFSET_SECONDS").ok().and_then(|s| s.parse::<i64>().ok()) {
+        let clock = api::clock::Clock::adjustable();
+        if clock.advance(chrono::TimeDelta::seconds(seconds)).is_err() {
+            let _ = writeln!(std::io::stderr(), "portal-node: TEST_CLOCK_OFFSET_SECONDS must not be negative");
+            return ExitCode::FAILURE;
+        }
+        settings.clock = clock;
+    }
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(error) => {

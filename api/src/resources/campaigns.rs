@@ -147,7 +147,11 @@ impl CampaignSchedule {
             timezone: self.timezone.clone(),
             starts_at: self.starts_at.clone(),
             spread_over: self.spread_over.clone().flatten().map(|s| SpreadSpec { amount: s.amount, unit: s.unit }),
-            window: self.window.as_ref().map(|w| WindowSpec { days: w.days.clone(), start: w.start.clone(), end: w.end.clone() }),
+            window: self.window.as_ref().map(|w| WindowSpec {
+                days: w.days.clone(),
+                start: w.start.clone(),
+                end: w.end.clone(),
+            }),
             blackout_dates: self.blackout_dates.clone(),
             randomize_order: self.randomize_order,
             max_per_minute: self.max_per_minute.flatten(),
@@ -163,7 +167,11 @@ impl From<&ScheduleSpec> for CampaignSchedule {
             timezone: spec.timezone.clone(),
             starts_at: spec.starts_at.clone(),
             spread_over: Some(spec.spread_over.clone().map(|s| CampaignSpread { amount: s.amount, unit: s.unit })),
-            window: spec.window.as_ref().map(|w| CampaignWindow { days: w.days.clone(), start: w.start.clone(), end: w.end.clone() }),
+            window: spec.window.as_ref().map(|w| CampaignWindow {
+                days: w.days.clone(),
+                start: w.start.clone(),
+                end: w.end.clone(),
+            }),
             blackout_dates: spec.blackout_dates.clone(),
             randomize_order: spec.randomize_order,
             max_per_minute: Some(spec.max_per_minute),
@@ -312,7 +320,10 @@ pub(crate) fn status_schema() -> ObjectBuilder {
 }
 
 fn spread_unit_schema() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["business_days", "hours"])).examples(["business_days"])
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["business_days", "hours"]))
+        .examples(["business_days"])
 }
 
 fn standing_schema() -> ObjectBuilder {

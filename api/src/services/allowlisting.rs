@@ -23,10 +23,11 @@ pub fn kit(
     public_url: &str,
 ) -> Result<AllowlistingKit, CampaignError> {
     let customer = customer(conn, msp_id, customer_id)?;
-    let mut sender_addresses: Vec<String> = scenarios::list(conn, msp_id, &ScenarioFilter::default(), None, MAX_SCENARIOS)?
-        .iter()
-        .map(|s| s.sender(simulation_domain).address)
-        .collect();
+    let mut sender_addresses: Vec<String> =
+        scenarios::list(conn, msp_id, &ScenarioFilter::default(), None, MAX_SCENARIOS)?
+            .iter()
+            .map(|s| s.sender(simulation_domain).address)
+            .collect();
     sender_addresses.sort();
     sender_addresses.dedup();
     let base = public_url.trim_end_matches('/');

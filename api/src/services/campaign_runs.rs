@@ -61,14 +61,20 @@ fn seed(campaign: &CampaignRecord) -> u64 {
 
 /// Checks every launch gate of `campaign` as things are at `now`, and plans
 /// its recipients.
-pub fn assess(conn: &mut DbConnection, campaign: &CampaignRecord, customer: &CustomerRecord, now: DateTime<Utc>) -> Result<Assessment, StoreError> {
+pub fn assess(
+    conn: &mut DbConnection,
+    campaign: &CampaignRecord,
+    customer: &CustomerRecord,
+    now: DateTime<Utc>,
+) -> Result<Assessment, StoreError> {
     let (schedule, targets) = parsed(campaign, customer)?;
     let accounts = recipients::resolve(conn, &campaign.msp_id, &campaign.customer_id, &targets)?;
     let planned = plan(&schedule, now, accounts.len(), campaign.scenario_ids.len(), seed(campaign));
-    let delivery: Vec<DeliveryTestStatus> = persistence::onboarding::delivery_statuses(conn, &campaign.msp_id, &campaign.customer_id)?
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
+    let delivery: Vec<DeliveryTestStatus> =
+        persistence::onboarding::delivery_statuses(conn, &campaign.msp_id, &campaign.customer_id)?
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect();
     let facts = LaunchFacts {
         kind: campaign.kind,
         customer_status: customer.status,
@@ -126,8 +132,9 @@ fn write_plan(
     };
     stored::set_plan(tx, &campaign.msp_id, &campaign.id, &summary)?;
     if schedule_start_job {
-        let payload = serde_json::to_string(&StartPayload { msp_id: campaign.msp_id.clone(), campaign_id: campaign.id.clone() })
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let payload =
+            serde_json::to_string(&StartPayload { msp_id: campaign.msp_id.clone(), campaign_id: campaign.id.clone() })
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let key = format!("campaign-start:{}:{}", campaign.id, first.timestamp_micros());
         let job = NewJob { kind: START_JOB, payload: &payload, unique_key: Some(&key), run_at: first, max_attempts: 8 };
         persistence::jobs::enqueue(tx, &job, at)?;
@@ -154,7 +161,8 @@ pub fn launch(
     current.status.apply(Command::Launch, false).map_err(CampaignError::Transition)?;
     let customer = customer(tx, msp_id, customer_id)?;
     let assessment = assess(tx, &current, &customer, at)?;
-    let (Some(plan), Some((first, _)), true) = (&assessment.plan, assessment.span(), assessment.blockers.is_empty()) else {
+    let (Some(plan), Some((first, _)), true) = (&assessment.plan, assessment.span(), assessment.blockers.is_empty())
+    else {
         return Err(CampaignError::Blocked(assessment.blockers));
     };
     let to = current.status.apply(Command::Launch, first <= at).map_err(CampaignError::Transition)?;
@@ -163,14 +171,31 @@ pub fn launch(
         return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));
     }
     let (schedule, _) = parsed(&current, &customer)?;
-    write_plan(tx, &current, &assessment.recipients, plan, schedule.tracking_days, to == CampaignStatus::Scheduled, at)?;
+    write_plan(
+        tx,
+        &current,
+        &assessment.recipients,
+        plan,
+        schedule.tracking_days,
+        to == CampaignStatus::Scheduled,
+        at,
+    )?;
     let after = Campaign::from(&campaign(tx, msp_id, customer_id, id)?);
-    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CampaignLaunched, id, at).before(&Campaign::from(&current)).after(&after))?;
+    caller.record(
+        tx,
+        AuditEvent::new(msp_id, AuditAction::CampaignLaunched, id, at).before(&Campaign::from(&current)).after(&after),
+    )?;
     Ok(after)
 }
 
 /// Plans a scheduled campaign again after its schedule or targets changed.
-pub fn replan(tx: &mut DbConnection, customer: &CustomerRecord, next: &Definition, id: &str, at: DateTime<Utc>) -> Result<(), CampaignError> {
+pub fn replan(
+    tx: &mut DbConnection,
+    customer: &CustomerRecord,
+    next: &Definition,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), CampaignError> {
     let current = campaign(tx, &customer.msp_id, &customer.id, id)?;
     recipients::delete_all(tx, &customer.msp_id, id)?;
     let accounts = recipients::resolve(tx, &customer.msp_id, &customer.id, &next.targets)?;
@@ -180,7 +205,8 @@ pub fn replan(tx: &mut DbConnection, customer: &CustomerRecord, next: &Definitio
             "reaches no active account; a scheduled campaign needs at least one recipient",
         )]));
     }
-    let planned = plan(&next.schedule, at, accounts.len(), current.scenario_ids.len(), seed(&current)).map_err(CampaignError::Infeasible)?;
+    let planned = plan(&next.schedule, at, accounts.len(), current.scenario_ids.len(), seed(&current))
+        .map_err(CampaignError::Infeasible)?;
     write_plan(tx, &current, &accounts, &planned, next.schedule.tracking_days, true, at)?;
     Ok(())
 }
@@ -230,8 +256,8 @@ pub fn start_handler() -> Handler {
 }
 
 async fn start_due(context: &JobContext) -> Result<(), String> {
-    let payload: StartPayload =
-        serde_json::from_str(&context.job.payload).map_err(|e| format!("unreadable payload {}: {e}", context.job.payload))?;
+    let payload: StartPayload = serde_json::from_str(&context.job.payload)
+        .map_err(|e| format!("unreadable payload {}: {e}", context.job.payload))?;
     let now = context.clock.now();
     crate::jobs::blocking(&context.pool, move |conn| {
         persistence::transactions::write_transaction(conn, |tx| {
@@ -244,7 +270,12 @@ async fn start_due(context: &JobContext) -> Result<(), String> {
             if !stored::change_status(tx, &payload.msp_id, &payload.campaign_id, &change)? {
                 return Ok(());
             }
-            let actor = Actor { actor_type: ActorType::System, id: "job-runner".to_owned(), label: "job runner".to_owned(), impersonated_customer_id: None };
+            let actor = Actor {
+                actor_type: ActorType::System,
+                id: "job-runner".to_owned(),
+                label: "job runner".to_owned(),
+                impersonated_customer_id: None,
+            };
             let after = stored::find(tx, &payload.msp_id, &payload.campaign_id)?.map(|c| Campaign::from(&c));
             let event = AuditEvent::new(&payload.msp_id, AuditAction::CampaignStarted, &payload.campaign_id, now)
                 .before(&Campaign::from(&current))

@@ -58,12 +58,14 @@ impl From<CampaignError> for ApiError {
         match error {
             CampaignError::NotFound => Self::NotFound,
             CampaignError::Invalid(fields) => Self::Validation(fields),
-            CampaignError::Infeasible(infeasible) => {
-                Self::Unprocessable { code: ProblemCode::ScheduleInfeasible, detail: format!("{}.", upper(&infeasible.to_string())) }
-            }
-            CampaignError::NotEditable(refused) => {
-                Self::Conflict { code: ProblemCode::CampaignNotEditable, detail: format!("{}.", upper(&refused.to_string())) }
-            }
+            CampaignError::Infeasible(infeasible) => Self::Unprocessable {
+                code: ProblemCode::ScheduleInfeasible,
+                detail: format!("{}.", upper(&infeasible.to_string())),
+            },
+            CampaignError::NotEditable(refused) => Self::Conflict {
+                code: ProblemCode::CampaignNotEditable,
+                detail: format!("{}.", upper(&refused.to_string())),
+            },
             CampaignError::NotADraft(status) => Self::Conflict {
                 code: ProblemCode::CampaignNotEditable,
                 detail: format!("Only drafts can be deleted; this campaign is {status}. Cancel it instead."),
@@ -130,7 +132,12 @@ pub fn customer(conn: &mut DbConnection, msp_id: &str, customer_id: &str) -> Res
 }
 
 /// Campaign `id` of customer `customer_id`.
-pub fn campaign(conn: &mut DbConnection, msp_id: &str, customer_id: &str, id: &str) -> Result<CampaignRecord, CampaignError> {
+pub fn campaign(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+) -> Result<CampaignRecord, CampaignError> {
     stored::find(conn, msp_id, id)?.filter(|c| c.customer_id == customer_id).ok_or(CampaignError::NotFound)
 }
 
@@ -147,7 +154,11 @@ pub fn define(
     let mut problems = Vec::new();
     let name_raw = input.name.clone().or_else(|| base.map(|b| b.name.clone())).unwrap_or_default();
     let name = CampaignName::parse(&name_raw).map_err(|e| problems.push(InvalidField::at("/name", e))).ok();
-    let language_raw = input.language.clone().or_else(|| base.map(|b| b.language.clone())).unwrap_or_else(|| customer.language.clone());
+    let language_raw = input
+        .language
+        .clone()
+        .or_else(|| base.map(|b| b.language.clone()))
+        .unwrap_or_else(|| customer.language.clone());
     let language = Language::parse(&language_raw).map_err(|e| problems.push(InvalidField::at("/language", e))).ok();
     let scenario_ids = input.scenario_ids.clone().or_else(|| base.map(|b| b.scenario_ids.clone())).unwrap_or_default();
     if scenario_ids.is_empty() || scenario_ids.len() > 20 {
@@ -163,7 +174,12 @@ pub fn define(
                 {
                     problems.push(InvalidField::at(
                         &pointer,
-                        format!("'{}' has no content in {}; it has: {}", scenario.name, language.as_str(), scenario.languages().join(", ")),
+                        format!(
+                            "'{}' has no content in {}; it has: {}",
+                            scenario.name,
+                            language.as_str(),
+                            scenario.languages().join(", ")
+                        ),
                     ));
                 }
             }
@@ -177,10 +193,16 @@ pub fn define(
         Ok(targets) => {
             let groups: Vec<String> = targets.group_ids().cloned().collect();
             let known = campaign_recipients::known_groups(conn, &customer.msp_id, &customer.id, &groups)?;
-            for (list, ids) in [("account_group_ids", &targets.account_group_ids), ("exclude_account_group_ids", &targets.exclude_account_group_ids)] {
+            for (list, ids) in [
+                ("account_group_ids", &targets.account_group_ids),
+                ("exclude_account_group_ids", &targets.exclude_account_group_ids),
+            ] {
                 for (i, id) in ids.iter().enumerate() {
                     if !known.contains(id) {
-                        problems.push(InvalidField::at(&format!("/targets/{list}/{i}"), "is not an account group of this customer"));
+                        problems.push(InvalidField::at(
+                            &format!("/targets/{list}/{i}"),
+                            "is not an account group of this customer",
+                        ));
                     }
                 }
             }
@@ -197,7 +219,9 @@ pub fn define(
         None => base_schedule,
     };
     let schedule = Schedule::parse(&schedule_spec, &customer.timezone)
-        .map_err(|found| problems.extend(found.into_iter().map(|p| InvalidField::at(&format!("/schedule{}", p.pointer), p.message))))
+        .map_err(|found| {
+            problems.extend(found.into_iter().map(|p| InvalidField::at(&format!("/schedule{}", p.pointer), p.message)))
+        })
         .ok();
     match (name, language, targets, schedule) {
         (Some(name), Some(language), Some(targets), Some(schedule)) if problems.is_empty() => {
@@ -255,8 +279,12 @@ pub fn create(
 }
 
 /// The fields `input` changes of `current`.
-fn changed_fields(current: &CampaignRecord, next: &Definition) -> Result<(Vec<CampaignField>, Option<(u8, u8)>), CampaignError> {
-    let before = Schedule::parse(&current.schedule, "UTC").map_err(|_| StoreError::Corrupt(format!("campaign {}: schedule", current.id)))?;
+fn changed_fields(
+    current: &CampaignRecord,
+    next: &Definition,
+) -> Result<(Vec<CampaignField>, Option<(u8, u8)>), CampaignError> {
+    let before = Schedule::parse(&current.schedule, "UTC")
+        .map_err(|_| StoreError::Corrupt(format!("campaign {}: schedule", current.id)))?;
     let mut fields = Vec::new();
     if next.name.as_str() != current.name {
         fields.push(CampaignField::Name);
@@ -273,7 +301,8 @@ fn changed_fields(current: &CampaignRecord, next: &Definition) -> Result<(Vec<Ca
     if before.differs_beyond_tracking(&next.schedule) {
         fields.push(CampaignField::Schedule);
     }
-    let tracking = (before.tracking_days != next.schedule.tracking_days).then_some((before.tracking_days, next.schedule.tracking_days));
+    let tracking = (before.tracking_days != next.schedule.tracking_days)
+        .then_some((before.tracking_days, next.schedule.tracking_days));
     if tracking.is_some() {
         fields.push(CampaignField::TrackingDays);
     }
@@ -307,12 +336,15 @@ pub fn change(
     record.targets = next.targets.to_spec();
     record.schedule = next.schedule.to_spec();
     record.starts_at = resolve_local(next.schedule.timezone, next.schedule.starts_at);
-    record.ends_at = current.last_send_at.map(|last| last + chrono::TimeDelta::days(i64::from(next.schedule.tracking_days)));
+    record.ends_at =
+        current.last_send_at.map(|last| last + chrono::TimeDelta::days(i64::from(next.schedule.tracking_days)));
     if !stored::update_definition(tx, &record, current.status, expected, at)? {
         let now = campaign(tx, msp_id, customer_id, id)?;
         return Err(CampaignError::Stale(now.version));
     }
-    if current.status == CampaignStatus::Scheduled && fields.iter().any(|f| matches!(f, CampaignField::Schedule | CampaignField::Targets)) {
+    if current.status == CampaignStatus::Scheduled
+        && fields.iter().any(|f| matches!(f, CampaignField::Schedule | CampaignField::Targets))
+    {
         crate::services::campaign_runs::replan(tx, &customer, &next, id, at)?;
     }
     let after = campaign(tx, msp_id, customer_id, id)?;
@@ -338,6 +370,7 @@ pub fn delete(
     if !stored::delete_draft(tx, msp_id, id, expected)? {
         return Err(CampaignError::Stale(current.version));
     }
-    caller.record(tx, AuditEvent::new(msp_id, AuditAction::CampaignDeleted, id, at).before(&Campaign::from(&current)))?;
+    caller
+        .record(tx, AuditEvent::new(msp_id, AuditAction::CampaignDeleted, id, at).before(&Campaign::from(&current)))?;
     Ok(())
 }

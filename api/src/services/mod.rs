@@ -6,8 +6,8 @@
 pub mod account_import;
 pub mod accounts;
 pub mod admins;
-pub mod allowlisting;
 pub mod allowance_orders;
+pub mod allowlisting;
 pub mod api_keys;
 pub mod campaign_runs;
 pub mod campaigns;

@@ -236,8 +236,9 @@ impl From<ScenarioError> for ApiError {
             ScenarioError::NotFound => Self::NotFound,
             ScenarioError::BuiltIn => Self::Conflict {
                 code: ProblemCode::ScenarioReadOnly,
-                detail: "Built-in scenarios cannot be changed or deleted; write your own (POST /api/v1/phishing-scenarios)."
-                    .to_owned(),
+                detail:
+                    "Built-in scenarios cannot be changed or deleted; write your own (POST /api/v1/phishing-scenarios)."
+                        .to_owned(),
             },
             ScenarioError::Stale(version) => crate::versions::stale(version),
             ScenarioError::InUse(campaigns) => Self::Conflict {
@@ -253,7 +254,13 @@ impl From<ScenarioError> for ApiError {
     }
 }
 
-fn record_of(msp_id: &str, id: &str, new: &NewScenario, version: i64, at: DateTime<Utc>) -> Result<ScenarioRecord, StoreError> {
+fn record_of(
+    msp_id: &str,
+    id: &str,
+    new: &NewScenario,
+    version: i64,
+    at: DateTime<Utc>,
+) -> Result<ScenarioRecord, StoreError> {
     Ok(ScenarioRecord {
         id: id.to_owned(),
         msp_id: msp_id.to_owned(),
@@ -313,7 +320,9 @@ pub fn change(
     let after = for_change(tx, msp_id, id)?;
     caller.record(
         tx,
-        AuditEvent::new(msp_id, AuditAction::ScenarioUpdated, id, at).before(&before.resource("")).after(&after.resource("")),
+        AuditEvent::new(msp_id, AuditAction::ScenarioUpdated, id, at)
+            .before(&before.resource(""))
+            .after(&after.resource("")),
     )?;
     Ok(after)
 }
@@ -368,7 +377,12 @@ mod tests {
                     (HtmlPart::LandingPage, &content.landing_page_html),
                     (HtmlPart::TeachableMoment, &content.teachable_moment_html),
                 ] {
-                    assert_eq!(sanitise(part, scenario.landing_page, html).as_ref(), Ok(html), "{} {part}", scenario.name);
+                    assert_eq!(
+                        sanitise(part, scenario.landing_page, html).as_ref(),
+                        Ok(html),
+                        "{} {part}",
+                        scenario.name
+                    );
                 }
             }
         }

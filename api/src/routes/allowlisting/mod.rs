@@ -31,7 +31,9 @@ pub async fn get_allowlisting_kit(
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ReadCampaigns(&customer_id))?.to_owned();
     let (domain, public_url) = (state.simulation_domain.clone(), state.public_url.clone());
-    let kit = db::run(&state.pool, move |conn| Ok(allowlisting::kit(conn, &msp_id, &customer_id, &domain, &public_url)?)).await?;
+    let kit =
+        db::run(&state.pool, move |conn| Ok(allowlisting::kit(conn, &msp_id, &customer_id, &domain, &public_url)?))
+            .await?;
     Ok(HttpResponse::Ok().json(kit))
 }
 

@@ -12,8 +12,8 @@ use validator::Validate;
 use super::{customer_path, ids_of, kind_param, statuses_param};
 use crate::auth::Caller;
 use crate::db;
-use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::error::ApiError;
+use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::json::ValidJson;
 use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
 use crate::resources::campaigns::{Campaign, CampaignSchedule, CampaignTargets};
@@ -117,7 +117,9 @@ pub async fn create_campaign(
     let body = body.0;
     let kind = match body.kind.as_deref().unwrap_or("phishing").parse::<CampaignKind>() {
         Ok(CampaignKind::Phishing) => CampaignKind::Phishing,
-        Ok(CampaignKind::Training) => return Err(ApiError::invalid("/kind", "training campaigns cannot be created yet; use phishing")),
+        Ok(CampaignKind::Training) => {
+            return Err(ApiError::invalid("/kind", "training campaigns cannot be created yet; use phishing"));
+        }
         Err(e) => return Err(ApiError::invalid("/kind", e)),
     };
     let input = CampaignInput {
@@ -129,7 +131,8 @@ pub async fn create_campaign(
     };
     let at = state.now();
     let created =
-        db::write(&state.pool, move |tx| Ok(service::create(tx, &caller, &msp_id, &customer_id, kind, &input, at)?)).await?;
+        db::write(&state.pool, move |tx| Ok(service::create(tx, &caller, &msp_id, &customer_id, kind, &input, at)?))
+            .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("{}/{}", customer_path(&created.customer_id), created.id)))
         .insert_header((header::ETAG, etag(created.version)))
@@ -264,7 +267,9 @@ pub async fn delete_campaign(
     let msp_id = caller.authorize(Action::ManageCampaigns(&customer_id))?.to_owned();
     let precondition = Precondition::from_request(&req);
     let at = state.now();
-    db::write(&state.pool, move |tx| Ok(service::delete(tx, &caller, &msp_id, &customer_id, &id, precondition.versions(), at)?))
-        .await?;
+    db::write(&state.pool, move |tx| {
+        Ok(service::delete(tx, &caller, &msp_id, &customer_id, &id, precondition.versions(), at)?)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -41,9 +41,12 @@ fn kind_param(raw: Option<&str>) -> Result<Option<CampaignKind>, ApiError> {
 
 /// A date-time query parameter (RFC 3339).
 fn instant_param(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    raw.map(|t| DateTime::parse_from_rfc3339(t.trim()).map(|t| t.with_timezone(&Utc)))
-        .transpose()
-        .map_err(|_| ApiError::InvalidParameters(vec![InvalidField::parameter(name, "must be an RFC 3339 date-time, like 2027-01-15T00:00:00Z")]))
+    raw.map(|t| DateTime::parse_from_rfc3339(t.trim()).map(|t| t.with_timezone(&Utc))).transpose().map_err(|_| {
+        ApiError::InvalidParameters(vec![InvalidField::parameter(
+            name,
+            "must be an RFC 3339 date-time, like 2027-01-15T00:00:00Z",
+        )])
+    })
 }
 
 /// Registers the operations of this feature, in matching order.

@@ -78,9 +78,12 @@ pub async fn list_campaigns(
         .customer_id
         .as_deref()
         .map(|id| {
-            uuid::Uuid::parse_str(id.trim())
-                .map(|u| u.to_string())
-                .map_err(|_| ApiError::InvalidParameters(vec![InvalidField::parameter("customer_id", "must be a customer id (UUID)")]))
+            uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
+                ApiError::InvalidParameters(vec![InvalidField::parameter(
+                    "customer_id",
+                    "must be a customer id (UUID)",
+                )])
+            })
         })
         .transpose()?;
     let filter = CampaignFilter {
@@ -92,7 +95,10 @@ pub async fn list_campaigns(
         ends_from: instant_param("ends_from", p.ends_from.as_deref())?,
         ends_before: instant_param("ends_before", p.ends_before.as_deref())?,
     };
-    let rows = db::run(&state.pool, move |conn| Ok(stored::list(conn, &msp_id, &filter, after.as_deref(), size.fetch_limit())?)).await?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(stored::list(conn, &msp_id, &filter, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
     let query = link_query(&[
         ("customer_id", p.customer_id.as_deref()),
         ("status", p.status.as_deref()),

@@ -59,13 +59,20 @@ pub async fn list_campaign_recipients(
         None => None,
         Some("planned") => Some(Standing::Planned),
         Some("skipped") => Some(Standing::Skipped),
-        Some(_) => return Err(ApiError::InvalidParameters(vec![InvalidField::parameter("status", "must be one of: planned, skipped")])),
+        Some(_) => {
+            return Err(ApiError::InvalidParameters(vec![InvalidField::parameter(
+                "status",
+                "must be one of: planned, skipped",
+            )]));
+        }
     };
-    let filter = RecipientFilter { department: params.department.clone(), scenario_id: params.scenario_id.clone(), standing };
+    let filter =
+        RecipientFilter { department: params.department.clone(), scenario_id: params.scenario_id.clone(), standing };
     let (msp, customer, campaign_id) = (msp_id.clone(), customer_id.clone(), id.clone());
     let (zone, rows) = db::run(&state.pool, move |conn| {
         let found = campaign(conn, &msp, &customer, &campaign_id)?;
-        let zone = found.schedule.timezone.as_deref().and_then(|z| z.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::UTC);
+        let zone =
+            found.schedule.timezone.as_deref().and_then(|z| z.parse::<chrono_tz::Tz>().ok()).unwrap_or(chrono_tz::UTC);
         Ok((zone, stored::list(conn, &msp, &campaign_id, &filter, after.as_deref(), size.fetch_limit())?))
     })
     .await?;

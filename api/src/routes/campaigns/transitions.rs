@@ -77,9 +77,9 @@ pub async fn check_campaign_launch(
         Ok(LaunchCheck {
             may_launch,
             recipients: i64::try_from(assessment.recipients.len()).unwrap_or(i64::MAX),
-            would_become: span
-                .filter(|_| may_launch)
-                .map(|(first, _)| if first <= now { CampaignStatus::Sending } else { CampaignStatus::Scheduled }.as_str().to_owned()),
+            would_become: span.filter(|_| may_launch).map(|(first, _)| {
+                if first <= now { CampaignStatus::Sending } else { CampaignStatus::Scheduled }.as_str().to_owned()
+            }),
             first_send_at: span.map(|(first, _)| first),
             last_send_at: span.map(|(_, last)| last),
             blockers,
@@ -144,8 +144,20 @@ command_route!(
     "launchCampaign",
     "Launches a draft: every gate must pass (else 409 `launch_blocked` listing each failed gate with its code); the targeted accounts are snapshotted as recipients and each gets a scenario and a planned send time. It is `sending` when its first send is due, else `scheduled` and started by the job runner when it is."
 );
-command_route!(pause_campaign, Command::Pause, "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/pause", "pauseCampaign", "Pauses a sending campaign: nothing more goes out until it is resumed.");
-command_route!(resume_campaign, Command::Resume, "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/resume", "resumeCampaign", "Resumes a paused campaign.");
+command_route!(
+    pause_campaign,
+    Command::Pause,
+    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/pause",
+    "pauseCampaign",
+    "Pauses a sending campaign: nothing more goes out until it is resumed."
+);
+command_route!(
+    resume_campaign,
+    Command::Resume,
+    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/resume",
+    "resumeCampaign",
+    "Resumes a paused campaign."
+);
 command_route!(
     cancel_campaign,
     Command::Cancel,

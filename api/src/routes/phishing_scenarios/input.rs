@@ -108,7 +108,10 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
         && local.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
         && local.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if !local_ok {
-        errors.push(InvalidField::at("/sender_local_part", "must be 1-64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"));
+        errors.push(InvalidField::at(
+            "/sender_local_part",
+            "must be 1-64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+        ));
     }
     let landing = errors.check("/landing_page", body.landing_page.parse::<LandingPage>());
     if body.content.is_empty() || body.content.len() > MAX_LANGUAGES {
@@ -143,7 +146,10 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
         for field in ["html_body", "text_body"] {
             let value = if field == "html_body" { &entry.html_body } else { &entry.text_body };
             if !value.contains("{{link}}") && !value.contains("{{ link }}") {
-                errors.push(InvalidField::at(&at(field), "must hold the {{link}} placeholder: it is how clicks are seen"));
+                errors.push(InvalidField::at(
+                    &at(field),
+                    "must hold the {{link}} placeholder: it is how clicks are seen",
+                ));
             }
         }
         let Some(landing) = landing else { continue };

@@ -73,7 +73,10 @@ pub async fn list_phishing_scenarios(
         })?),
     };
     let filter = ScenarioFilter { language: params.language.clone(), difficulty, category: params.category.clone() };
-    let rows = db::run(&state.pool, move |conn| Ok(service::list(conn, &msp_id, &filter, after.as_deref(), size.fetch_limit())?)).await?;
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(service::list(conn, &msp_id, &filter, after.as_deref(), size.fetch_limit())?)
+    })
+    .await?;
     let query = link_query(&[
         ("language", params.language.as_deref()),
         ("difficulty", params.difficulty.as_deref()),
@@ -101,8 +104,11 @@ pub async fn get_phishing_scenario(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ReadScenarios)?.to_owned();
-    let found = db::run(&state.pool, move |conn| Ok(service::find(conn, &msp_id, &id)?)).await?.ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(found.version))).json(found.resource(&state.simulation_domain)))
+    let found =
+        db::run(&state.pool, move |conn| Ok(service::find(conn, &msp_id, &id)?)).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(found.version)))
+        .json(found.resource(&state.simulation_domain)))
 }
 
 /// Writes a scenario of your MSP, visible to your customers' campaigns only.
@@ -180,7 +186,9 @@ pub async fn update_phishing_scenario(
         Ok(service::change(tx, &caller, &msp_id, &id, &new, precondition.versions(), at)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(changed.version))).json(changed.resource(&state.simulation_domain)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(changed.version)))
+        .json(changed.resource(&state.simulation_domain)))
 }
 
 fn clone_changes(changes: &ScenarioChanges) -> ScenarioChanges {
@@ -217,7 +225,8 @@ pub async fn delete_phishing_scenario(
     let msp_id = caller.authorize(Action::ManageScenarios)?.to_owned();
     let precondition = Precondition::from_request(&req);
     let at = state.now();
-    db::write(&state.pool, move |tx| Ok(service::delete(tx, &caller, &msp_id, &id, precondition.versions(), at)?)).await?;
+    db::write(&state.pool, move |tx| Ok(service::delete(tx, &caller, &msp_id, &id, precondition.versions(), at)?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -62,11 +62,17 @@ pub async fn preview_phishing_scenario(
     let id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ReadScenarios)?.to_owned();
     let request = body.0;
-    let scenario = db::run(&state.pool, move |conn| Ok(service::find(conn, &msp_id, &id)?)).await?.ok_or(ApiError::NotFound)?;
+    let scenario =
+        db::run(&state.pool, move |conn| Ok(service::find(conn, &msp_id, &id)?)).await?.ok_or(ApiError::NotFound)?;
     let language = request.language.clone().unwrap_or_else(|| "en".to_owned());
     let content = service::content_for(&scenario, &language)
         .or_else(|| request.language.is_none().then(|| scenario.content.first()).flatten())
-        .ok_or_else(|| ApiError::invalid("/language", format!("the scenario has no content in {language}; it has: {}", scenario.languages().join(", "))))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "/language",
+                format!("the scenario has no content in {language}; it has: {}", scenario.languages().join(", ")),
+            )
+        })?;
     let email = request.email.unwrap_or_else(|| "alex@example.com".to_owned());
     let link = format!("{}/t/preview", state.public_url.trim_end_matches('/'));
     let recipient = Recipient::of_account(
