@@ -390,7 +390,7 @@ async fn fifty_recipients_over_two_business_days_from_a_friday_in_helsinki(app: 
     assert_eq!(after_end["allowed_transitions"], json!([]));
 
     let audit = json_of(
-        app.get(&format!("/api/v1/audit-events?target_type=campaign&limit=200"), Some(&owner.token)).await,
+        app.get("/api/v1/audit-events?target_type=campaign&limit=200", Some(&owner.token)).await,
         StatusCode::OK,
     )
     .await;

@@ -211,6 +211,7 @@ pub fn replan(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Pauses, resumes, cancels or completes campaign `id` and audits it.
 pub fn command(
     tx: &mut DbConnection,

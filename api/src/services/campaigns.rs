@@ -200,7 +200,7 @@ pub fn define(
                 for (i, id) in ids.iter().enumerate() {
                     if !known.contains(id) {
                         problems.push(InvalidField::at(
-                            &format!("/targets/{list}/{i}"),
+                            format!("/targets/{list}/{i}"),
                             "is not an account group of this customer",
                         ));
                     }
@@ -209,7 +209,7 @@ pub fn define(
             Some(targets)
         }
         Err(found) => {
-            problems.extend(found.into_iter().map(|p| InvalidField::at(&format!("/targets{}", p.pointer), p.message)));
+            problems.extend(found.into_iter().map(|p| InvalidField::at(format!("/targets{}", p.pointer), p.message)));
             None
         }
     };
@@ -220,7 +220,7 @@ pub fn define(
     };
     let schedule = Schedule::parse(&schedule_spec, &customer.timezone)
         .map_err(|found| {
-            problems.extend(found.into_iter().map(|p| InvalidField::at(&format!("/schedule{}", p.pointer), p.message)))
+            problems.extend(found.into_iter().map(|p| InvalidField::at(format!("/schedule{}", p.pointer), p.message)))
         })
         .ok();
     match (name, language, targets, schedule) {
@@ -278,11 +278,11 @@ pub fn create(
     Ok(created)
 }
 
-/// The fields `input` changes of `current`.
-fn changed_fields(
-    current: &CampaignRecord,
-    next: &Definition,
-) -> Result<(Vec<CampaignField>, Option<(u8, u8)>), CampaignError> {
+/// The fields an edit changes, and `(current, asked)` tracking days when those change.
+type Changes = (Vec<CampaignField>, Option<(u8, u8)>);
+
+/// The fields `next` changes of `current`.
+fn changed_fields(current: &CampaignRecord, next: &Definition) -> Result<Changes, CampaignError> {
     let before = Schedule::parse(&current.schedule, "UTC")
         .map_err(|_| StoreError::Corrupt(format!("campaign {}: schedule", current.id)))?;
     let mut fields = Vec::new();
@@ -309,6 +309,7 @@ fn changed_fields(
     Ok((fields, tracking))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Changes campaign `id` of `customer_id` as far as its state allows (at
 /// one of `expected` versions); a scheduled campaign is planned again.
 pub fn change(

@@ -189,7 +189,10 @@ impl Schedule {
             ))
         });
         let starts_at = match spec.starts_at.as_deref() {
-            None => Err(problems.push(problem("/starts_at", "is required: a local date-time like 2027-01-15T09:00"))),
+            None => {
+                problems.push(problem("/starts_at", "is required: a local date-time like 2027-01-15T09:00"));
+                Err(())
+            }
             Some(raw) => parse_local(raw).ok_or_else(|| {
                 problems.push(problem("/starts_at", format!("'{raw}' is not a local date-time like 2027-01-15T09:00")))
             }),
@@ -212,7 +215,10 @@ impl Schedule {
                     .ok_or_else(|| {
                         problems.push(problem("/spread_over/amount", format!("must be 1-{MAX_SPREAD_HOURS} hours")))
                     }),
-                _ => Err(problems.push(problem("/spread_over/unit", "must be one of: business_days, hours"))),
+                _ => {
+                    problems.push(problem("/spread_over/unit", "must be one of: business_days, hours"));
+                    Err(())
+                }
             },
         };
         let window = parse_window(spec.window.as_ref(), &mut problems);

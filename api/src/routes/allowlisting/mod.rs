@@ -14,9 +14,11 @@ use crate::resources::allowlisting::AllowlistingKit;
 use crate::services::allowlisting;
 use crate::state::AppState;
 
-/// What the customer's mail admins must allow so simulations arrive: the platform's sending
-/// domains and addresses, the simulation URLs and domains, the headers that mark a simulation, and
-/// step-by-step guides for Microsoft 365 advanced delivery, Defender, Mimecast and Proofpoint.
+/// What the customer's mail admins must allow so simulations arrive.
+///
+/// The platform's sending domains and addresses, the simulation URLs and domains, the headers that
+/// mark a simulation, and step-by-step guides for Microsoft 365 advanced delivery, Defender,
+/// Mimecast and Proofpoint, as data a frontend renders.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/allowlisting", tag = "campaigns", operation_id = "getAllowlistingKit",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -139,7 +139,10 @@ pub async fn create_campaign(
         .json(created))
 }
 
-/// Lists a customer's campaigns, newest first, filtered by state and kind.
+/// Lists a customer's campaigns, newest first.
+///
+/// Filter by states (comma-separated) and kind. Pages hold 1-200 campaigns (default 50); follow
+/// `next_cursor` or the `Link` header.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/campaigns", tag = "campaigns", operation_id = "listCustomerCampaigns",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -178,7 +181,11 @@ pub async fn list_customer_campaigns(
     Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
-/// Reads a campaign (`ETag`; `If-None-Match` gives a 304).
+/// Reads a campaign.
+///
+/// It carries its state, what that state allows next, its targets and schedule, and once launched
+/// its plan (recipients, first and last send, planned end). The `ETag` is its version;
+/// `If-None-Match` with it gives a 304.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}", tag = "campaigns", operation_id = "getCampaign",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -245,7 +252,10 @@ pub async fn update_campaign(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(changed.version))).json(changed))
 }
 
-/// Deletes a draft campaign (anything else is 409 `campaign_not_editable`: cancel it instead).
+/// Deletes a draft campaign.
+///
+/// Anything but a draft is a 409 `campaign_not_editable`: cancel it instead, so its history stays.
+/// `If-Match` is honoured; the deletion is audited.
 #[utoipa::path(
     delete, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}", tag = "campaigns", operation_id = "deleteCampaign",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -55,7 +55,11 @@ pub struct CampaignListParams {
     pub cursor: Option<String>,
 }
 
-/// Lists the campaigns of all your customers, newest first; filters combine with AND.
+/// Lists the campaigns of all your customers, newest first.
+///
+/// Filters combine with AND: customer, states (comma-separated), kind, and the start and planned end
+/// between two times. Pages hold 1-200 campaigns (default 50); follow `next_cursor` or the `Link`
+/// header, which keeps your filters.
 #[utoipa::path(
     get, path = "/api/v1/campaigns", tag = "campaigns", operation_id = "listCampaigns",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -194,9 +198,10 @@ pub struct CountParams {
     pub days: Option<String>,
 }
 
-/// Counts the campaigns of all your customers: active (sending + tracking), paused, not started
-/// (draft + scheduled), per kind and per state; and the live customers with no phishing campaign in
-/// the last 31 (or `days`) days.
+/// Counts the campaigns of all your customers.
+///
+/// Active (sending + tracking), paused, not started (draft + scheduled), per kind and per state; and
+/// the live customers with no phishing campaign launched in the last 31 (or `days`) days.
 #[utoipa::path(
     get, path = "/api/v1/campaigns/counts", tag = "campaigns", operation_id = "countCampaigns",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -226,7 +231,10 @@ pub async fn count_campaigns(
     Ok(HttpResponse::Ok().json(counts))
 }
 
-/// Counts one customer's campaigns, with when its last one launched.
+/// Counts one customer's campaigns.
+///
+/// The same counts as across all customers, with when its last campaign launched (for "no
+/// campaign in 31 days").
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/campaigns/counts", tag = "campaigns", operation_id = "countCustomerCampaigns",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -33,8 +33,10 @@ pub struct RecipientParams {
     pub cursor: Option<String>,
 }
 
-/// Lists a campaign's recipients in sending order, with the scenario each got and its planned send
-/// time (UTC and in the campaign's zone). Empty before launch.
+/// Lists a campaign's recipients in sending order.
+///
+/// Each with the scenario it got and its planned send time (UTC and in the campaign's zone); empty
+/// before launch. Filter by status (`planned`, `skipped`), department and scenario; pages hold 1-200.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/recipients", tag = "campaigns", operation_id = "listCampaignRecipients",
     security(("bearer_auth" = []), ("api_key" = [])),

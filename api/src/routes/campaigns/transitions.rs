@@ -40,9 +40,11 @@ pub struct LaunchCheck {
     pub last_send_at: Option<DateTime<Utc>>,
 }
 
-/// Checks every launch gate without launching: the customer is live, has a confirmed delivery test
-/// and an unexpired license, its tier includes the campaign's kind, at least one active account is
-/// targeted, and the schedule holds them.
+/// Checks every launch gate without launching.
+///
+/// The customer is live, has a confirmed delivery test and an unexpired license, its tier includes
+/// the campaign's kind, at least one active account is targeted, and the schedule holds them. The
+/// answer lists the same blockers a launch would.
 #[utoipa::path(
     get, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/launch-check", tag = "campaigns", operation_id = "checkCampaignLaunch",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -111,64 +113,121 @@ async fn run_command(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(moved.version))).json(moved))
 }
 
-macro_rules! command_route {
-    ($name:ident, $command:expr, $path:literal, $operation:literal, $doc:literal) => {
-        #[doc = $doc]
-        #[utoipa::path(
-            post, path = $path, tag = "campaigns",
-            operation_id = $operation,
-            security(("bearer_auth" = []), ("api_key" = [])),
-            params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
-                ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
-            responses(
-                (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
-                (status = 409, response = Conflict),
-                (status = 412, response = PreconditionFailed),
-            )
-        )]
-        pub async fn $name(
-            state: web::Data<AppState>,
-            caller: Caller,
-            req: HttpRequest,
-            path: web::Path<(String, String)>,
-        ) -> Result<HttpResponse, ApiError> {
-            run_command(state, caller, req, path, $command).await
-        }
-    };
+/// Launches a draft: every gate must pass (else 409 `launch_blocked`).
+///
+/// Every failed gate is listed in `blockers` with its code. The targeted accounts are snapshotted as
+/// recipients and each gets a scenario and a planned send time. The campaign is `sending` when its
+/// first send is due, else `scheduled`, and the job runner starts it when it is.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/launch", tag = "campaigns", operation_id = "launchCampaign",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+    responses(
+        (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+pub async fn launch_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(state, caller, req, path, Command::Launch).await
 }
 
-command_route!(
-    launch_campaign,
-    Command::Launch,
-    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/launch",
-    "launchCampaign",
-    "Launches a draft: every gate must pass (else 409 `launch_blocked` listing each failed gate with its code); the targeted accounts are snapshotted as recipients and each gets a scenario and a planned send time. It is `sending` when its first send is due, else `scheduled` and started by the job runner when it is."
-);
-command_route!(
-    pause_campaign,
-    Command::Pause,
-    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/pause",
-    "pauseCampaign",
-    "Pauses a sending campaign: nothing more goes out until it is resumed."
-);
-command_route!(
-    resume_campaign,
-    Command::Resume,
-    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/resume",
-    "resumeCampaign",
-    "Resumes a paused campaign."
-);
-command_route!(
-    cancel_campaign,
-    Command::Cancel,
-    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/cancel",
-    "cancelCampaign",
-    "Cancels a draft, scheduled, sending or paused campaign for good: what is pending is not sent."
-);
-command_route!(
-    complete_campaign,
-    Command::Complete,
-    "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/complete",
-    "completeCampaign",
-    "Completes a sending, paused or tracking campaign now: nothing more is sent and its results become final."
-);
+/// Pauses a sending campaign.
+///
+/// Nothing more goes out until it is resumed. `If-Match` and `Idempotency-Key` are honoured; audited.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/pause", tag = "campaigns", operation_id = "pauseCampaign",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+    responses(
+        (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+pub async fn pause_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(state, caller, req, path, Command::Pause).await
+}
+
+/// Resumes a paused campaign.
+///
+/// Sending continues where it stopped. `If-Match` and `Idempotency-Key` are honoured; audited.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/resume", tag = "campaigns", operation_id = "resumeCampaign",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+    responses(
+        (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+pub async fn resume_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(state, caller, req, path, Command::Resume).await
+}
+
+/// Cancels a campaign for good.
+///
+/// A draft, scheduled, sending or paused campaign can be cancelled; nothing pending is sent.
+/// `If-Match` and `Idempotency-Key` are honoured; audited.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/cancel", tag = "campaigns", operation_id = "cancelCampaign",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+    responses(
+        (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+pub async fn cancel_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(state, caller, req, path, Command::Cancel).await
+}
+
+/// Completes a campaign now.
+///
+/// A sending, paused or tracking campaign can be completed: nothing more is sent and its results
+/// become final. `If-Match` and `Idempotency-Key` are honoured; audited.
+#[utoipa::path(
+    post, path = "/api/v1/customers/{customer_id}/campaigns/{campaign_id}/complete", tag = "campaigns", operation_id = "completeCampaign",
+    security(("bearer_auth" = []), ("api_key" = [])),
+    params(("customer_id" = uuid::Uuid, Path, description = "Customer id."), ("campaign_id" = uuid::Uuid, Path, description = "Campaign id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read.")),
+    responses(
+        (status = 200, description = "The campaign in its new state.", body = Campaign, headers(("ETag" = String, description = "Its new version."))),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+pub async fn complete_campaign(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(state, caller, req, path, Command::Complete).await
+}

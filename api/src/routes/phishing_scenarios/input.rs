@@ -125,7 +125,7 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
         if let Some(language) = &language
             && !languages.insert(language.as_str().to_owned())
         {
-            errors.push(InvalidField::at(&at("language"), "is given twice"));
+            errors.push(InvalidField::at(at("language"), "is given twice"));
         }
         let subject = text(&mut errors, &at("subject"), &entry.subject, 300);
         let fields = [
@@ -137,19 +137,17 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
         ];
         for (field, value) in fields {
             if value.chars().count() > 100_000 || value.trim().is_empty() {
-                errors.push(InvalidField::at(&at(field), "must be 1-100000 characters"));
+                errors.push(InvalidField::at(at(field), "must be 1-100000 characters"));
             }
             if let Err(problem) = placeholders(value) {
-                errors.push(InvalidField::at(&at(field), problem));
+                errors.push(InvalidField::at(at(field), problem));
             }
         }
         for field in ["html_body", "text_body"] {
             let value = if field == "html_body" { &entry.html_body } else { &entry.text_body };
             if !value.contains("{{link}}") && !value.contains("{{ link }}") {
-                errors.push(InvalidField::at(
-                    &at(field),
-                    "must hold the {{link}} placeholder: it is how clicks are seen",
-                ));
+                errors
+                    .push(InvalidField::at(at(field), "must hold the {{link}} placeholder: it is how clicks are seen"));
             }
         }
         let Some(landing) = landing else { continue };

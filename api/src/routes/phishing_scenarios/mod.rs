@@ -87,7 +87,10 @@ pub async fn list_phishing_scenarios(
     Ok(page.response.json(Page { items, next_cursor: page.next_cursor }))
 }
 
-/// Reads one scenario with its content in every language.
+/// Reads one scenario.
+///
+/// With its content in every language: subject, HTML and text bodies, landing page and
+/// teachable-moment page, placeholders as written.
 #[utoipa::path(
     get, path = "/api/v1/phishing-scenarios/{scenario_id}", tag = "campaigns", operation_id = "getPhishingScenario",
     security(("bearer_auth" = []), ("api_key" = [])),
@@ -203,7 +206,10 @@ fn clone_changes(changes: &ScenarioChanges) -> ScenarioChanges {
     }
 }
 
-/// Deletes a scenario of your MSP; one that a campaign not yet ended uses is a 409 `scenario_in_use`.
+/// Deletes a scenario of your MSP.
+///
+/// One that a campaign not yet ended uses is a 409 `scenario_in_use`; built-in ones are read-only.
+/// `If-Match` is honoured; the deletion is audited.
 #[utoipa::path(
     delete, path = "/api/v1/phishing-scenarios/{scenario_id}", tag = "campaigns", operation_id = "deletePhishingScenario",
     security(("bearer_auth" = []), ("api_key" = [])),

@@ -42,8 +42,10 @@ pub struct PreviewRequest {
     pub company: Option<String>,
 }
 
-/// Renders a scenario for a sample recipient: placeholders filled in (HTML-escaped in HTML),
-/// the link pointing at a preview address.
+/// Renders a scenario for a sample recipient.
+///
+/// Placeholders are filled in (entity-encoded in HTML) and the link points at a preview address;
+/// the language defaults to `en` or the scenario's first.
 #[utoipa::path(
     post, path = "/api/v1/phishing-scenarios/{scenario_id}/preview", tag = "campaigns", operation_id = "previewPhishingScenario",
     security(("bearer_auth" = []), ("api_key" = [])),
