@@ -86,6 +86,7 @@ $(PYFUZZ)/.installed:
 
 ## bench: load figures (req/s, p50/p99, sizes) on SQLite and PostgreSQL
 bench:
+	$(CARGO) build --release -q -p e2e-tests --bins
 	$(CARGO) run --release -q -p e2e-tests --bin bench
 
 clean-data:

@@ -11,9 +11,12 @@
 //! Settings: `BENCH_SECONDS` (per scenario, default 5), `BENCH_CONCURRENCY`
 //! (client tasks, default 32), `BENCH_ONLY=portfolio` (the 10,000-customer part only), `BENCH_ONLY=maa`
 //! (the metering part only), `BENCH_ONLY=scim`
-//! (the SCIM part only: one customer with 10,000 users, lookups, pages, creates and patches under load). Traffic goes to 127.0.0.1 only, and every
+//! (the SCIM part only: one customer with 10,000 users, lookups, pages, creates and patches under load), `BENCH_ONLY=campaigns`
+//! (a campaign of 100,000 recipients launched, and the campaign list across 1,000 customers). Traffic goes to 127.0.0.1 only, and every
 //! scenario stops after its duration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+
+mod campaigns;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -631,5 +634,8 @@ async fn main() {
     if only.is_none() || only.as_deref() == Some("scim") {
         scim_bench(Backend::Sqlite, "SQLite").await;
         scim_bench(Backend::Postgres, "PostgreSQL").await;
+    }
+    if only.is_none() || only.as_deref() == Some("campaigns") {
+        campaigns::run(seconds, concurrency).await;
     }
 }

@@ -296,6 +296,13 @@ pub struct ServerProcess {
     child: std::process::Child,
 }
 
+impl ServerProcess {
+    /// The operating system's id of the process (for its memory, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

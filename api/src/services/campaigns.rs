@@ -142,14 +142,13 @@ pub fn campaign(
 }
 
 /// Checks `input` over `base` (the stored campaign, for a change) for
-/// `customer`: every field problem at once, then the schedule's capacity
-/// for the accounts targeted now.
+/// `customer`: every field problem at once. The schedule's capacity is
+/// [`check_capacity`].
 pub fn define(
     conn: &mut DbConnection,
     customer: &CustomerRecord,
     input: &CampaignInput,
     base: Option<&CampaignRecord>,
-    now: DateTime<Utc>,
 ) -> Result<Definition, CampaignError> {
     let mut problems = Vec::new();
     let name_raw = input.name.clone().or_else(|| base.map(|b| b.name.clone())).unwrap_or_default();
@@ -225,12 +224,23 @@ pub fn define(
         .ok();
     match (name, language, targets, schedule) {
         (Some(name), Some(language), Some(targets), Some(schedule)) if problems.is_empty() => {
-            let reach = campaign_recipients::count(conn, &customer.msp_id, &customer.id, &targets)?;
-            plan_times(&schedule, now, usize::try_from(reach).unwrap_or(0)).map_err(CampaignError::Infeasible)?;
             Ok(Definition { name, language: language.as_str().to_owned(), scenario_ids, targets, schedule })
         }
         _ => Err(CampaignError::Invalid(problems)),
     }
+}
+
+/// Checks that the schedule of `definition` can hold the accounts it
+/// targets today, planned from `now` (422 `schedule_infeasible` otherwise).
+pub fn check_capacity(
+    conn: &mut DbConnection,
+    customer: &CustomerRecord,
+    definition: &Definition,
+    now: DateTime<Utc>,
+) -> Result<(), CampaignError> {
+    let reach = campaign_recipients::count(conn, &customer.msp_id, &customer.id, &definition.targets)?;
+    plan_times(&definition.schedule, now, usize::try_from(reach).unwrap_or(0)).map_err(CampaignError::Infeasible)?;
+    Ok(())
 }
 
 /// Creates a draft of kind `kind` for `customer_id` and audits it.
@@ -244,7 +254,8 @@ pub fn create(
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
     let customer = customer(tx, msp_id, customer_id)?;
-    let definition = define(tx, &customer, input, None, at)?;
+    let definition = define(tx, &customer, input, None)?;
+    check_capacity(tx, &customer, &definition, at)?;
     let record = CampaignRecord {
         id: persistence::new_id(),
         msp_id: msp_id.to_owned(),
@@ -327,9 +338,14 @@ pub fn change(
         return Err(CampaignError::Stale(current.version));
     }
     let customer = customer(tx, msp_id, customer_id)?;
-    let next = define(tx, &customer, input, Some(&current), at)?;
+    let next = define(tx, &customer, input, Some(&current))?;
     let (fields, tracking) = changed_fields(&current, &next)?;
     check_edit(current.status, &fields, tracking).map_err(CampaignError::NotEditable)?;
+    // Only what is still to be planned must fit; a campaign under way keeps its plan.
+    let replanned = fields.iter().any(|f| matches!(f, CampaignField::Schedule | CampaignField::Targets));
+    if current.status.is_not_started() && replanned {
+        check_capacity(tx, &customer, &next, at)?;
+    }
     let mut record = current.clone();
     record.name = next.name.as_str().to_owned();
     record.language = next.language.clone();
@@ -343,9 +359,7 @@ pub fn change(
         let now = campaign(tx, msp_id, customer_id, id)?;
         return Err(CampaignError::Stale(now.version));
     }
-    if current.status == CampaignStatus::Scheduled
-        && fields.iter().any(|f| matches!(f, CampaignField::Schedule | CampaignField::Targets))
-    {
+    if current.status == CampaignStatus::Scheduled && replanned {
         crate::services::campaign_runs::replan(tx, &customer, &next, id, at)?;
     }
     let after = campaign(tx, msp_id, customer_id, id)?;

@@ -54,17 +54,19 @@ pub struct CreateCampaign {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCampaign {
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(nullable = false, min_items = 1, max_items = 20)]
     pub scenario_ids: Option<Vec<uuid::Uuid>>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(max_length = 35)]
+    #[schema(nullable = false, max_length = 35)]
     pub language: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
     pub targets: Option<CampaignTargets>,
     #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(nullable = false)]
     pub schedule: Option<CampaignSchedule>,
 }
 

@@ -48,25 +48,25 @@ pub struct ScenarioBody {
 #[serde(deny_unknown_fields)]
 pub struct ScenarioChanges {
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(nullable = false, min_length = 1, max_length = 50)]
     pub category: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(minimum = 1, maximum = 5)]
+    #[schema(nullable = false, minimum = 1, maximum = 5)]
     pub difficulty: Option<i64>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(nullable = false, min_length = 1, max_length = 100)]
     pub sender_name: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$")]
     pub sender_local_part: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(schema_with = crate::resources::scenarios::landing_page_schema)]
+    #[schema(nullable = false, schema_with = crate::resources::scenarios::landing_page_schema)]
     pub landing_page: Option<String>,
     #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(nullable = false, min_items = 1, max_items = 20)]
     pub content: Option<Vec<ScenarioContent>>,
 }
 
