@@ -194,6 +194,72 @@ pub fn present_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Res
     integer(deserializer).map(Some)
 }
 
+/// For `#[serde(deserialize_with)]` on a nested object: serde reads a
+/// struct from an array too (its fields by position), which the contract
+/// does not allow, so anything but an object is refused.
+pub fn object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<T, D::Error> {
+    use serde::de::Error;
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    if !value.is_object() {
+        return Err(D::Error::custom(format!("must be a JSON object, not {}", json_kind(&value))));
+    }
+    serde_json::from_value(value).map_err(D::Error::custom)
+}
+
+/// [`object`] for an optional field (with `#[serde(default)]`): absent or
+/// `null` is `None`.
+pub fn optional_object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    if value.is_null() { Ok(None) } else { object(value).map(Some).map_err(serde::de::Error::custom) }
+}
+
+/// [`object`] for a PATCH field (with `#[serde(default)]`): absent is
+/// `None`, `null` is refused.
+pub fn present_object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    object(deserializer).map(Some)
+}
+
+/// [`object`] for a field whose `null` means something (with
+/// `#[serde(default)]`): absent is `None`, `null` is `Some(None)`.
+pub fn nullable_object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    if value.is_null() {
+        Ok(Some(None))
+    } else {
+        object(value).map(|v| Some(Some(v))).map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`object`] for every item of an array.
+pub fn objects<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    let items = <Vec<serde_json::Value> as serde::Deserialize>::deserialize(deserializer)?;
+    items.into_iter().map(|item| object(item).map_err(serde::de::Error::custom)).collect()
+}
+
+/// [`objects`] for a PATCH field (with `#[serde(default)]`).
+pub fn present_objects<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    objects(deserializer).map(Some)
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// For `#[serde(deserialize_with)]` on clearable fields of PATCH bodies (with
 /// `#[serde(default)]`): absent is `None` (leave as is), `null` is
 /// `Some(None)` (clear), a value is `Some(Some(value))`.

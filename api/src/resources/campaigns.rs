@@ -117,10 +117,10 @@ pub struct CampaignSchedule {
     #[schema(example = "2027-01-15T09:00:00")]
     pub starts_at: Option<String>,
     /// `null` (the default): all at once, as fast as the window and cap allow; or spread evenly.
-    #[serde(default, deserialize_with = "crate::json::nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::json::nullable_object", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<CampaignSpread>)]
     pub spread_over: Option<Option<CampaignSpread>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::json::optional_object", skip_serializing_if = "Option::is_none")]
     pub window: Option<CampaignWindow>,
     /// Local dates on which nothing is sent, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

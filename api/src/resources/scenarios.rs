@@ -22,22 +22,22 @@ pub struct ScenarioContent {
     #[schema(
         example = "<p>Hi {{first_name}}, keep your password: <a href=\"{{link}}\">{{link}}</a></p>",
         min_length = 1,
-        max_length = 100000
+        max_length = 20000
     )]
     pub html_body: String,
     /// The message's plain-text body; must hold `{{link}}`.
-    #[schema(example = "Hi {{first_name}}, keep your password: {{link}}", min_length = 1, max_length = 100000)]
+    #[schema(example = "Hi {{first_name}}, keep your password: {{link}}", min_length = 1, max_length = 20000)]
     pub text_body: String,
     /// The landing page behind the link. Sanitised when saved: nothing loaded from elsewhere;
     /// one form, only on `credential_form` pages.
     #[schema(
         example = "<h1>Sign in</h1><form><input type=\"password\" name=\"password\"></form>",
         min_length = 1,
-        max_length = 100000
+        max_length = 20000
     )]
     pub landing_page_html: String,
     /// The teachable-moment page shown afterwards. Sanitised when saved: no forms.
-    #[schema(example = "<h1>This was a simulation</h1>", min_length = 1, max_length = 100000)]
+    #[schema(example = "<h1>This was a simulation</h1>", min_length = 1, max_length = 20000)]
     pub teachable_moment_html: String,
 }
 

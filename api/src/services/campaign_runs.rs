@@ -24,7 +24,7 @@ use crate::auth::{Actor, AuditEvent, Caller};
 use crate::error::{Blocker, InvalidField};
 use crate::jobs::{Handler, JobContext};
 use crate::resources::campaigns::Campaign;
-use crate::services::campaigns::{CampaignError, Definition, campaign, customer};
+use crate::services::campaigns::{CampaignError, Definition, campaign, campaign_at, customer};
 
 /// The job that starts a scheduled campaign when its first send is due.
 pub const START_JOB: &str = "campaign.start";
@@ -80,7 +80,7 @@ pub fn assess(
         customer_status: customer.status,
         tier: customer.tier,
         license_expires_on: customer.license_expires_on,
-        today: now.with_timezone(&schedule.timezone).date_naive(),
+        today: now.with_timezone(&customer.timezone.parse().unwrap_or(schedule.timezone)).date_naive(),
         delivery_tests: &delivery,
         recipients: accounts.len() as u64,
         plan: planned.as_ref().map(|_| ()).map_err(|e| *e),
@@ -154,10 +154,7 @@ pub fn launch(
     expected: Option<&[i64]>,
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
-    let current = campaign(tx, msp_id, customer_id, id)?;
-    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
-        return Err(CampaignError::Stale(current.version));
-    }
+    let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     current.status.apply(Command::Launch, false).map_err(CampaignError::Transition)?;
     let customer = customer(tx, msp_id, customer_id)?;
     let assessment = assess(tx, &current, &customer, at)?;
@@ -223,10 +220,7 @@ pub fn command(
     expected: Option<&[i64]>,
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
-    let current = campaign(tx, msp_id, customer_id, id)?;
-    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
-        return Err(CampaignError::Stale(current.version));
-    }
+    let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     let to = current.status.apply(command, false).map_err(CampaignError::Transition)?;
     if !stored::change_status(tx, msp_id, id, &StatusChange { from: current.status, to, expected, at })? {
         return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));

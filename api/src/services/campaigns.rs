@@ -141,6 +141,22 @@ pub fn campaign(
     stored::find(conn, msp_id, id)?.filter(|c| c.customer_id == customer_id).ok_or(CampaignError::NotFound)
 }
 
+/// Campaign `id` of customer `customer_id` at one of the `expected`
+/// versions (`If-Match`; any when `None`): 412 when it has moved on.
+pub fn campaign_at(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+    expected: Option<&[i64]>,
+) -> Result<CampaignRecord, CampaignError> {
+    let current = campaign(conn, msp_id, customer_id, id)?;
+    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
+        return Err(CampaignError::Stale(current.version));
+    }
+    Ok(current)
+}
+
 /// Checks `input` over `base` (the stored campaign, for a change) for
 /// `customer`: every field problem at once. The schedule's capacity is
 /// [`check_capacity`].
@@ -333,10 +349,7 @@ pub fn change(
     expected: Option<&[i64]>,
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
-    let current = campaign(tx, msp_id, customer_id, id)?;
-    if expected.is_some_and(|versions| !versions.contains(&current.version)) {
-        return Err(CampaignError::Stale(current.version));
-    }
+    let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     let customer = customer(tx, msp_id, customer_id)?;
     let next = define(tx, &customer, input, Some(&current))?;
     let (fields, tracking) = changed_fields(&current, &next)?;

@@ -41,9 +41,10 @@ pub struct CreateCampaign {
     #[schema(example = "fi", max_length = 35)]
     pub language: Option<String>,
     /// Whom it targets; default every active account.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::optional_object")]
     pub targets: Option<CampaignTargets>,
     /// When and how fast it sends; `starts_at` is required.
+    #[serde(deserialize_with = "crate::json::object")]
     pub schedule: CampaignSchedule,
 }
 
@@ -62,10 +63,10 @@ pub struct UpdateCampaign {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, max_length = 35)]
     pub language: Option<String>,
-    #[serde(default, deserialize_with = "crate::json::present")]
+    #[serde(default, deserialize_with = "crate::json::present_object")]
     #[schema(nullable = false)]
     pub targets: Option<CampaignTargets>,
-    #[serde(default, deserialize_with = "crate::json::present")]
+    #[serde(default, deserialize_with = "crate::json::present_object")]
     #[schema(nullable = false)]
     pub schedule: Option<CampaignSchedule>,
 }

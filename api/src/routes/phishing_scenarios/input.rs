@@ -14,7 +14,10 @@ use crate::resources::scenarios::ScenarioContent;
 use crate::services::scenarios::{NewScenario, Scenario};
 
 /// Most languages one scenario holds.
-const MAX_LANGUAGES: usize = 20;
+const MAX_LANGUAGES: usize = 10;
+
+/// Longest body or page, in characters (a whole scenario stays under the body limit).
+const MAX_HTML_CHARS: usize = 20_000;
 
 /// A scenario of your MSP. Its HTML is sanitised when saved; text may hold the placeholders
 /// `{{first_name}}`, `{{display_name}}`, `{{company}}` and `{{link}}` (any other is refused).
@@ -38,8 +41,9 @@ pub struct ScenarioBody {
     pub sender_local_part: String,
     #[schema(schema_with = crate::resources::scenarios::landing_page_schema)]
     pub landing_page: String,
-    /// Its content, one entry per language (1-20 languages).
-    #[schema(min_items = 1, max_items = 20)]
+    /// Its content, one entry per language (1-10 languages).
+    #[serde(deserialize_with = "crate::json::objects")]
+    #[schema(min_items = 1, max_items = 10)]
     pub content: Vec<ScenarioContent>,
 }
 
@@ -65,8 +69,8 @@ pub struct ScenarioChanges {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, schema_with = crate::resources::scenarios::landing_page_schema)]
     pub landing_page: Option<String>,
-    #[serde(default, deserialize_with = "crate::json::present")]
-    #[schema(nullable = false, min_items = 1, max_items = 20)]
+    #[serde(default, deserialize_with = "crate::json::present_objects")]
+    #[schema(nullable = false, min_items = 1, max_items = 10)]
     pub content: Option<Vec<ScenarioContent>>,
 }
 
@@ -136,8 +140,8 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
             ("teachable_moment_html", &entry.teachable_moment_html),
         ];
         for (field, value) in fields {
-            if value.chars().count() > 100_000 || value.trim().is_empty() {
-                errors.push(InvalidField::at(at(field), "must be 1-100000 characters"));
+            if value.chars().count() > MAX_HTML_CHARS || value.trim().is_empty() {
+                errors.push(InvalidField::at(at(field), format!("must be 1-{MAX_HTML_CHARS} characters")));
             }
             if let Err(problem) = placeholders(value) {
                 errors.push(InvalidField::at(at(field), problem));
