@@ -349,9 +349,12 @@ pub fn change(
     expected: Option<&[i64]>,
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
-    let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
+    // An invalid request is answered as such before its precondition
+    // (RFC 9110 §13.2.1): define first, then compare versions.
+    let current = campaign(tx, msp_id, customer_id, id)?;
     let customer = customer(tx, msp_id, customer_id)?;
     let next = define(tx, &customer, input, Some(&current))?;
+    let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     let (fields, tracking) = changed_fields(&current, &next)?;
     check_edit(current.status, &fields, tracking).map_err(CampaignError::NotEditable)?;
     // Only what is still to be planned must fit; a campaign under way keeps its plan.

@@ -143,8 +143,8 @@ impl Scenario {
 /// The content of `scenario` for a campaign in `language`: that language,
 /// or else its primary language (`de` for `de-CH`).
 pub fn content_for<'a>(scenario: &'a Scenario, language: &str) -> Option<&'a ScenarioContent> {
-    let primary = language.split('-').next().unwrap_or(language);
-    scenario.content_in(language).or_else(|| scenario.content_in(primary))
+    let available: Vec<&str> = scenario.content.iter().map(|c| c.language.as_str()).collect();
+    domain::campaigns::content::matching_language(&available, language).and_then(|l| scenario.content_in(l))
 }
 
 /// The built-in scenarios, in id order.

@@ -61,6 +61,13 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, PlaceholderError> {
     Ok(found)
 }
 
+/// Which of a scenario's `available` languages a campaign in `wanted`
+/// uses: that very tag, or else its primary language (`de` for `de-CH`).
+pub fn matching_language<'a>(available: &[&'a str], wanted: &str) -> Option<&'a str> {
+    let primary = wanted.split('-').next().unwrap_or(wanted);
+    available.iter().find(|l| **l == wanted).or_else(|| available.iter().find(|l| **l == primary)).copied()
+}
+
 /// The values placeholders are filled with for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -235,6 +242,13 @@ mod tests {
         assert!(
             PlaceholderError::Unknown("salary".to_owned()).to_string().starts_with("unknown placeholder {{salary}}")
         );
+    }
+
+    #[test]
+    fn a_campaign_language_falls_back_to_its_primary_language() {
+        assert_eq!(matching_language(&["en", "de"], "de-CH"), Some("de"));
+        assert_eq!(matching_language(&["en", "de-CH", "de"], "de-CH"), Some("de-CH"));
+        assert_eq!(matching_language(&["en"], "fi"), None);
     }
 
     #[test]

@@ -29,8 +29,7 @@ const RECENT_DAYS: i64 = 31;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CampaignListParams {
-    /// Only this customer's.
-    #[param(value_type = Option<uuid::Uuid>)]
+    /// Only this customer's (its id).
     pub customer_id: Option<String>,
     /// Only campaigns in these states, comma-separated (e.g. `sending,tracking`).
     pub status: Option<String>,
@@ -81,6 +80,7 @@ pub async fn list_campaigns(
     let customer_id = p
         .customer_id
         .as_deref()
+        .filter(|id| !id.is_empty())
         .map(|id| {
             uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
                 ApiError::InvalidParameters(vec![InvalidField::parameter(

@@ -23,8 +23,7 @@ pub struct RecipientParams {
     pub status: Option<String>,
     /// Only this department (as at launch).
     pub department: Option<String>,
-    /// Only recipients of this scenario.
-    #[param(value_type = Option<uuid::Uuid>)]
+    /// Only recipients of this scenario (its id).
     pub scenario_id: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
@@ -68,8 +67,20 @@ pub async fn list_campaign_recipients(
             )]));
         }
     };
-    let filter =
-        RecipientFilter { department: params.department.clone(), scenario_id: params.scenario_id.clone(), standing };
+    let scenario_id = params
+        .scenario_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
+                ApiError::InvalidParameters(vec![InvalidField::parameter(
+                    "scenario_id",
+                    "must be a scenario id (UUID)",
+                )])
+            })
+        })
+        .transpose()?;
+    let filter = RecipientFilter { department: params.department.clone(), scenario_id, standing };
     let (msp, customer, campaign_id) = (msp_id.clone(), customer_id.clone(), id.clone());
     let (zone, rows) = db::run(&state.pool, move |conn| {
         let found = campaign(conn, &msp, &customer, &campaign_id)?;
