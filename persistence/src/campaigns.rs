@@ -313,7 +313,7 @@ pub fn change_status(
 ) -> Result<bool, StoreError> {
     use CampaignStatus::*;
     let at = change.at.naive_utc();
-    let launched = (change.from == Draft).then_some(at);
+    let launched = (change.from == Draft && matches!(change.to, Scheduled | Sending)).then_some(at);
     let started = (change.to == Sending && matches!(change.from, Draft | Scheduled)).then_some(at);
     let paused = (change.to == Paused).then_some(at);
     let completed = (change.to == Completed).then_some(at);

@@ -147,13 +147,17 @@ pub fn update(
     Ok(updated == 1)
 }
 
-/// Deletes a scenario of `msp_id`; false when there is none.
-pub fn delete(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<bool, StoreError> {
-    let deleted = diesel::delete(
-        phishing_scenarios::table.filter(phishing_scenarios::msp_id.eq(msp_id)).filter(phishing_scenarios::id.eq(id)),
-    )
-    .execute(conn)?;
-    Ok(deleted == 1)
+/// Deletes a scenario of `msp_id` at one of the `expected` versions (any
+/// when `None`); false when there is no such scenario at such a version.
+pub fn delete(conn: &mut DbConnection, msp_id: &str, id: &str, expected: Option<&[i64]>) -> Result<bool, StoreError> {
+    let mut target = diesel::delete(phishing_scenarios::table)
+        .filter(phishing_scenarios::msp_id.eq(msp_id.to_owned()))
+        .filter(phishing_scenarios::id.eq(id.to_owned()))
+        .into_boxed();
+    if let Some(versions) = expected {
+        target = target.filter(phishing_scenarios::version.eq_any(versions.to_vec()));
+    }
+    Ok(target.execute(conn)? == 1)
 }
 
 /// Campaigns of `msp_id` not yet ended that use scenario `id` (their ids).

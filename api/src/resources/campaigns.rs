@@ -133,7 +133,9 @@ pub struct CampaignSchedule {
     #[serde(default, deserialize_with = "crate::json::nullable", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 100000, example = 20)]
     pub max_per_minute: Option<Option<i64>>,
-    /// Days results are tracked after the last send (1-30, default 7); then it completes by itself.
+    /// Days results are tracked after the last send (1-30, default 7), after which it completes. (Sending, and
+    /// the moves to `tracking` and `completed` that follow it, come with the next version; until then
+    /// `complete` ends a campaign.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 30, example = 7)]
     pub tracking_days: Option<i64>,
@@ -312,8 +314,9 @@ pub(crate) fn status_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(
-            "`draft → scheduled → sending ⇄ paused → tracking → completed`, or `cancelled` (from draft, \
-             scheduled, sending or paused).",
+            "`draft → scheduled → sending ⇄ paused`, `sending → tracking → completed` (a launch whose first send \
+             is due goes straight to `sending`); `cancelled` from draft, scheduled, sending or paused; `complete` \
+             ends a sending, paused or tracking campaign.",
         ))
         .enum_values(Some(CampaignStatus::spellings()))
         .examples(["scheduled"])

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::audit::{ActorType, AuditAction};
 use domain::campaigns::gates::{LaunchFacts, launch_blockers};
 use domain::campaigns::lifecycle::{CampaignStatus, Command, SystemEvent};
-use domain::campaigns::planner::{PlannedSend, plan};
+use domain::campaigns::planner::{PlannedSend, ceil_minute, plan};
 use domain::campaigns::schedule::Schedule;
 use domain::campaigns::targets::Targets;
 use domain::onboarding::DeliveryTestStatus;
@@ -38,6 +38,9 @@ pub struct Assessment {
     pub recipients: Vec<TargetAccount>,
     /// Their plan, when it fits.
     pub plan: Option<Vec<PlannedSend>>,
+    /// Send times up to this one are due now: the launch's own minute (send
+    /// times are whole minutes).
+    pub due_by: DateTime<Utc>,
 }
 
 impl Assessment {
@@ -45,6 +48,12 @@ impl Assessment {
     pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let plan = self.plan.as_ref()?;
         Some((plan.iter().map(|p| p.at).min()?, plan.iter().map(|p| p.at).max()?))
+    }
+
+    /// Whether a launch now sends at once (its first send is due) rather
+    /// than being scheduled.
+    pub fn starts_now(&self) -> bool {
+        self.span().is_some_and(|(first, _)| first <= self.due_by)
     }
 }
 
@@ -89,7 +98,7 @@ pub fn assess(
         .into_iter()
         .map(|b| Blocker { code: b.gate.as_str().to_owned(), message: b.message, step: None })
         .collect();
-    Ok(Assessment { blockers, recipients: accounts, plan: planned.ok() })
+    Ok(Assessment { blockers, recipients: accounts, plan: planned.ok(), due_by: ceil_minute(now) })
 }
 
 /// Writes the recipients of `plan` in sending order, the plan's summary,
@@ -158,16 +167,17 @@ pub fn launch(
     current.status.apply(Command::Launch, false).map_err(CampaignError::Transition)?;
     let customer = customer(tx, msp_id, customer_id)?;
     let assessment = assess(tx, &current, &customer, at)?;
-    let (Some(plan), Some((first, _)), true) = (&assessment.plan, assessment.span(), assessment.blockers.is_empty())
-    else {
+    let (Some(plan), true) = (&assessment.plan, assessment.blockers.is_empty()) else {
         return Err(CampaignError::Blocked(assessment.blockers));
     };
-    let to = current.status.apply(Command::Launch, first <= at).map_err(CampaignError::Transition)?;
-    let change = StatusChange { from: current.status, to, expected, at };
-    if !stored::change_status(tx, msp_id, id, &change)? {
-        return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));
-    }
     let (schedule, _) = parsed(&current, &customer)?;
+    let to = current.status.apply(Command::Launch, assessment.starts_now()).map_err(CampaignError::Transition)?;
+    // The version read, so that a change made meanwhile is not launched unseen.
+    let read = [current.version];
+    let change = StatusChange { from: current.status, to, expected: Some(expected.unwrap_or(&read)), at };
+    if !stored::change_status(tx, msp_id, id, &change)? {
+        return Err(lost_race(tx, msp_id, customer_id, id, expected, Command::Launch)?);
+    }
     write_plan(
         tx,
         &current,
@@ -183,6 +193,27 @@ pub fn launch(
         AuditEvent::new(msp_id, AuditAction::CampaignLaunched, id, at).before(&Campaign::from(&current)).after(&after),
     )?;
     Ok(after)
+}
+
+/// Why a compare-and-set move found the campaign changed since it was read:
+/// a stale `If-Match` (412), a state that no longer allows `command` (409
+/// listing what it allows), or another change that won the race (409).
+fn lost_race(
+    tx: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+    expected: Option<&[i64]>,
+    command: Command,
+) -> Result<CampaignError, CampaignError> {
+    let now = campaign(tx, msp_id, customer_id, id)?;
+    if expected.is_some_and(|versions| !versions.contains(&now.version)) {
+        return Ok(CampaignError::Stale(now.version));
+    }
+    Ok(match now.status.apply(command, false) {
+        Err(illegal) => CampaignError::Transition(illegal),
+        Ok(_) => CampaignError::Raced,
+    })
 }
 
 /// Plans a scheduled campaign again after its schedule or targets changed.
@@ -222,8 +253,10 @@ pub fn command(
 ) -> Result<Campaign, CampaignError> {
     let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     let to = current.status.apply(command, false).map_err(CampaignError::Transition)?;
-    if !stored::change_status(tx, msp_id, id, &StatusChange { from: current.status, to, expected, at })? {
-        return Err(CampaignError::Stale(campaign(tx, msp_id, customer_id, id)?.version));
+    let read = [current.version];
+    let change = StatusChange { from: current.status, to, expected: Some(expected.unwrap_or(&read)), at };
+    if !stored::change_status(tx, msp_id, id, &change)? {
+        return Err(lost_race(tx, msp_id, customer_id, id, expected, command)?);
     }
     let action = match command {
         Command::Launch => AuditAction::CampaignLaunched,

@@ -48,6 +48,9 @@ pub enum CampaignError {
     /// Launch gates failed.
     #[error("launch blocked")]
     Blocked(Vec<Blocker>),
+    /// Another change of the campaign won a race with this one.
+    #[error("the campaign changed meanwhile")]
+    Raced,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,6 +88,10 @@ impl From<CampaignError> for ApiError {
                 allowed: illegal.allowed.iter().map(|c| c.as_str().to_owned()).collect(),
             },
             CampaignError::Blocked(blockers) => Self::LaunchBlocked { blockers },
+            CampaignError::Raced => Self::Conflict {
+                code: ProblemCode::Conflict,
+                detail: "The campaign changed while this request ran; read it again and retry.".to_owned(),
+            },
             CampaignError::Store(store) => store.into(),
         }
     }
@@ -179,7 +186,11 @@ pub fn define(
     if scenario_ids.is_empty() || scenario_ids.len() > 20 {
         problems.push(InvalidField::at("/scenario_ids", "must name 1-20 scenarios"));
     }
-    for (i, id) in scenario_ids.iter().enumerate() {
+    // On a change, what the request does not touch was checked when it was
+    // set: a scenario or group removed since does not block extending the
+    // tracking of a campaign under way.
+    let check_scenarios = base.is_none() || input.scenario_ids.is_some() || input.language.is_some();
+    for (i, id) in scenario_ids.iter().enumerate().filter(|_| check_scenarios) {
         let pointer = format!("/scenario_ids/{i}");
         match scenarios::find(conn, &customer.msp_id, id)? {
             None => problems.push(InvalidField::at(&pointer, "is not a scenario of the catalogue or of your MSP")),
@@ -206,14 +217,18 @@ pub fn define(
     let targets_spec = input.targets.clone().or_else(|| base.map(|b| b.targets.clone())).unwrap_or_default();
     let targets = match Targets::parse(&targets_spec) {
         Ok(targets) => {
-            let groups: Vec<String> = targets.group_ids().cloned().collect();
+            let groups: Vec<String> = if base.is_none() || input.targets.is_some() {
+                targets.group_ids().cloned().collect()
+            } else {
+                Vec::new()
+            };
             let known = campaign_recipients::known_groups(conn, &customer.msp_id, &customer.id, &groups)?;
             for (list, ids) in [
                 ("account_group_ids", &targets.account_group_ids),
                 ("exclude_account_group_ids", &targets.exclude_account_group_ids),
             ] {
                 for (i, id) in ids.iter().enumerate() {
-                    if !known.contains(id) {
+                    if groups.contains(id) && !known.contains(id) {
                         problems.push(InvalidField::at(
                             format!("/targets/{list}/{i}"),
                             "is not an account group of this customer",
@@ -357,6 +372,9 @@ pub fn change(
     let current = campaign_at(tx, msp_id, customer_id, id, expected)?;
     let (fields, tracking) = changed_fields(&current, &next)?;
     check_edit(current.status, &fields, tracking).map_err(CampaignError::NotEditable)?;
+    if fields.is_empty() {
+        return Ok(Campaign::from(&current));
+    }
     // Only what is still to be planned must fit; a campaign under way keeps its plan.
     let replanned = fields.iter().any(|f| matches!(f, CampaignField::Schedule | CampaignField::Targets));
     if current.status.is_not_started() && replanned {
@@ -371,9 +389,11 @@ pub fn change(
     record.starts_at = resolve_local(next.schedule.timezone, next.schedule.starts_at);
     record.ends_at =
         current.last_send_at.map(|last| last + chrono::TimeDelta::days(i64::from(next.schedule.tracking_days)));
-    if !stored::update_definition(tx, &record, current.status, expected, at)? {
+    // Against the version read, so that a change made meanwhile is not overwritten unseen.
+    let read = [current.version];
+    if !stored::update_definition(tx, &record, current.status, Some(expected.unwrap_or(&read)), at)? {
         let now = campaign(tx, msp_id, customer_id, id)?;
-        return Err(CampaignError::Stale(now.version));
+        return Err(if expected.is_some() { CampaignError::Stale(now.version) } else { CampaignError::Raced });
     }
     if current.status == CampaignStatus::Scheduled && replanned {
         crate::services::campaign_runs::replan(tx, &customer, &next, id, at)?;
@@ -398,8 +418,14 @@ pub fn delete(
     if current.status != CampaignStatus::Draft {
         return Err(CampaignError::NotADraft(current.status));
     }
-    if !stored::delete_draft(tx, msp_id, id, expected)? {
-        return Err(CampaignError::Stale(current.version));
+    let read = [current.version];
+    if !stored::delete_draft(tx, msp_id, id, Some(expected.unwrap_or(&read)))? {
+        let now = campaign(tx, msp_id, customer_id, id)?;
+        return Err(match now.status {
+            CampaignStatus::Draft if expected.is_some() => CampaignError::Stale(now.version),
+            CampaignStatus::Draft => CampaignError::Raced,
+            other => CampaignError::NotADraft(other),
+        });
     }
     caller
         .record(tx, AuditEvent::new(msp_id, AuditAction::CampaignDeleted, id, at).before(&Campaign::from(&current)))?;

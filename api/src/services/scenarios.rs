@@ -244,7 +244,7 @@ impl From<ScenarioError> for ApiError {
             ScenarioError::InUse(campaigns) => Self::Conflict {
                 code: ProblemCode::ScenarioInUse,
                 detail: format!(
-                    "{} campaign(s) not yet ended use this scenario ({}); complete or cancel them first.",
+                    "{} campaign(s) not yet ended use this scenario ({}); it cannot change or go until they are completed or cancelled.",
                     campaigns.len(),
                     campaigns.join(", ")
                 ),
@@ -314,6 +314,12 @@ pub fn change(
     at: DateTime<Utc>,
 ) -> Result<Scenario, ScenarioError> {
     let before = for_change(tx, msp_id, id)?;
+    // What a campaign will send is the scenario as it is when it sends:
+    // while a campaign not yet ended uses it, it stays as it is.
+    let users = stored::used_by(tx, msp_id, id)?;
+    if !users.is_empty() {
+        return Err(ScenarioError::InUse(users));
+    }
     if !stored::update(tx, &record_of(msp_id, id, new, before.version, at)?, expected, at)? {
         return Err(ScenarioError::Stale(before.version));
     }
@@ -344,7 +350,9 @@ pub fn delete(
     if !users.is_empty() {
         return Err(ScenarioError::InUse(users));
     }
-    stored::delete(tx, msp_id, id)?;
+    if !stored::delete(tx, msp_id, id, Some(expected.unwrap_or(&[before.version])))? {
+        return Err(ScenarioError::Stale(for_change(tx, msp_id, id)?.version));
+    }
     caller.record(tx, AuditEvent::new(msp_id, AuditAction::ScenarioDeleted, id, at).before(&before.resource("")))?;
     Ok(())
 }

@@ -61,9 +61,15 @@ pub fn resolve_local(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// `not_before` when later (a launch after the planned start), rounded up
 /// to a whole minute.
 pub fn first_instant(schedule: &Schedule, not_before: DateTime<Utc>) -> DateTime<Utc> {
-    let start = resolve_local(schedule.timezone, schedule.starts_at).max(not_before);
-    let floor = start.duration_trunc(TimeDelta::minutes(1)).unwrap_or(start);
-    if floor == start { start } else { floor + TimeDelta::minutes(1) }
+    ceil_minute(resolve_local(schedule.timezone, schedule.starts_at).max(not_before))
+}
+
+/// `instant` rounded up to a whole minute: send times are whole minutes
+/// (plus an even spread inside one), so a send planned for the minute a
+/// launch happens in is due at that launch.
+pub fn ceil_minute(instant: DateTime<Utc>) -> DateTime<Utc> {
+    let floor = instant.duration_trunc(TimeDelta::minutes(1)).unwrap_or(instant);
+    if floor == instant { instant } else { floor + TimeDelta::minutes(1) }
 }
 
 /// The minutes of window time from `from` on, each with the index of the

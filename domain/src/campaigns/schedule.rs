@@ -303,7 +303,14 @@ impl ScheduleSpec {
             timezone: self.timezone.clone().or_else(|| base.timezone.clone()),
             starts_at: self.starts_at.clone().or_else(|| base.starts_at.clone()),
             spread_over: if spread_given { self.spread_over.clone() } else { base.spread_over.clone() },
-            window: self.window.clone().or_else(|| base.window.clone()),
+            window: match (&self.window, &base.window) {
+                (Some(given), Some(kept)) => Some(WindowSpec {
+                    days: given.days.clone().or_else(|| kept.days.clone()),
+                    start: given.start.clone().or_else(|| kept.start.clone()),
+                    end: given.end.clone().or_else(|| kept.end.clone()),
+                }),
+                (given, kept) => given.clone().or_else(|| kept.clone()),
+            },
             blackout_dates: self.blackout_dates.clone().or_else(|| base.blackout_dates.clone()),
             randomize_order: self.randomize_order.or(base.randomize_order),
             max_per_minute: if cap_given { self.max_per_minute } else { base.max_per_minute },
@@ -413,12 +420,27 @@ mod tests {
     #[test]
     fn a_patch_keeps_what_it_does_not_name() {
         let base = Schedule::parse(&spec("2027-01-15T09:00"), "UTC").unwrap_or_else(|p| panic!("{p:?}")).to_spec();
-        let patch = ScheduleSpec { tracking_days: Some(14), ..ScheduleSpec::default() };
+        let patch = ScheduleSpec {
+            tracking_days: Some(14),
+            window: Some(WindowSpec { days: None, start: None, end: Some("18:00".to_owned()) }),
+            ..ScheduleSpec::default()
+        };
         let merged = patch.over(&base, false, false);
+        let window = merged.window.clone().unwrap_or(WindowSpec { days: None, start: None, end: None });
+        assert_eq!(
+            (window.start.as_deref(), window.end.as_deref()),
+            (Some("08:00"), Some("18:00")),
+            "the window merges"
+        );
+        assert_eq!(window.days.map(|d| d.len()), Some(5));
         assert_eq!(merged.starts_at, base.starts_at);
         assert_eq!(merged.tracking_days, Some(14));
         let a = Schedule::parse(&base, "UTC").unwrap_or_else(|p| panic!("{p:?}"));
         let b = Schedule::parse(&merged, "UTC").unwrap_or_else(|p| panic!("{p:?}"));
-        assert!(!a.differs_beyond_tracking(&b));
+        assert!(a.differs_beyond_tracking(&b), "the window changed");
+        let only_tracking =
+            ScheduleSpec { tracking_days: Some(14), ..ScheduleSpec::default() }.over(&base, false, false);
+        let c = Schedule::parse(&only_tracking, "UTC").unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(!a.differs_beyond_tracking(&c));
     }
 }

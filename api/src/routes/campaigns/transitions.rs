@@ -79,8 +79,10 @@ pub async fn check_campaign_launch(
         Ok(LaunchCheck {
             may_launch,
             recipients: i64::try_from(assessment.recipients.len()).unwrap_or(i64::MAX),
-            would_become: span.filter(|_| may_launch).map(|(first, _)| {
-                if first <= now { CampaignStatus::Sending } else { CampaignStatus::Scheduled }.as_str().to_owned()
+            would_become: may_launch.then(|| {
+                if assessment.starts_now() { CampaignStatus::Sending } else { CampaignStatus::Scheduled }
+                    .as_str()
+                    .to_owned()
             }),
             first_send_at: span.map(|(first, _)| first),
             last_send_at: span.map(|(_, last)| last),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::campaigns::content::{HtmlPart, LandingPage, placeholders, sanitise};
+use domain::campaigns::content::{HtmlPart, LandingPage, Placeholder, placeholders, sanitise};
 use domain::customers::Language;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,6 +12,9 @@ use validator::Validate;
 use crate::error::{ApiError, FieldErrors, InvalidField};
 use crate::resources::scenarios::ScenarioContent;
 use crate::services::scenarios::{NewScenario, Scenario};
+
+/// Why a body without `{{link}}` is refused.
+const LINK_MISSING: &str = "must hold the {{link}} placeholder (outside removed markup): it is how clicks are seen";
 
 /// Most languages one scenario holds.
 const MAX_LANGUAGES: usize = 10;
@@ -147,18 +150,23 @@ pub fn parse(body: ScenarioBody) -> Result<NewScenario, ApiError> {
                 errors.push(InvalidField::at(at(field), problem));
             }
         }
-        for field in ["html_body", "text_body"] {
-            let value = if field == "html_body" { &entry.html_body } else { &entry.text_body };
-            if !value.contains("{{link}}") && !value.contains("{{ link }}") {
-                errors
-                    .push(InvalidField::at(at(field), "must hold the {{link}} placeholder: it is how clicks are seen"));
-            }
+        let holds_link = |text: &str| placeholders(text).is_ok_and(|found| found.contains(&Placeholder::Link));
+        if !holds_link(&entry.text_body) {
+            errors.push(InvalidField::at(at("text_body"), LINK_MISSING));
         }
         let Some(landing) = landing else { continue };
         let mut html = |part: HtmlPart, raw: &str| errors.check(&at(part.as_str()), sanitise(part, landing, raw));
         let html_body = html(HtmlPart::EmailBody, &entry.html_body);
         let landing_page_html = html(HtmlPart::LandingPage, &entry.landing_page_html);
         let teachable_moment_html = html(HtmlPart::TeachableMoment, &entry.teachable_moment_html);
+        // Checked on what is kept: a link inside removed markup is gone.
+        let html_body = match html_body {
+            Some(clean) if !holds_link(&clean) => {
+                errors.push(InvalidField::at(at("html_body"), LINK_MISSING));
+                None
+            }
+            other => other,
+        };
         if let (Some(language), Some(subject), Some(html_body), Some(landing_page_html), Some(teachable_moment_html)) =
             (language, subject, html_body, landing_page_html, teachable_moment_html)
         {

@@ -72,7 +72,16 @@ pub async fn list_phishing_scenarios(
             ApiError::InvalidParameters(vec![InvalidField::parameter("difficulty", "must be an integer 1-5")])
         })?),
     };
-    let filter = ScenarioFilter { language: params.language.clone(), difficulty, category: params.category.clone() };
+    let language = match params.language.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            domain::customers::Language::parse(raw)
+                .map_err(|e| ApiError::InvalidParameters(vec![InvalidField::parameter("language", e)]))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let filter = ScenarioFilter { language, difficulty, category: params.category.clone() };
     let rows = db::run(&state.pool, move |conn| {
         Ok(service::list(conn, &msp_id, &filter, after.as_deref(), size.fetch_limit())?)
     })
@@ -157,7 +166,8 @@ pub async fn create_phishing_scenario(
 /// Changes a scenario of your MSP (built-in ones are read-only: 409 `scenario_read_only`).
 ///
 /// Absent fields stay; `content` is replaced whole and sanitised like on creation. Send the `ETag`
-/// as `If-Match`: a stale one is a 412. Campaigns already launched keep what they planned. Audited.
+/// as `If-Match`: a stale one is a 412. One that campaigns not yet ended use cannot change (409
+/// `scenario_in_use`). Audited.
 #[utoipa::path(
     patch, path = "/api/v1/phishing-scenarios/{scenario_id}", tag = "campaigns", operation_id = "updatePhishingScenario",
     security(("bearer_auth" = []), ("api_key" = [])),
