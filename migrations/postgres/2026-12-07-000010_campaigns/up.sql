@@ -55,7 +55,8 @@ CREATE TABLE campaigns (
 );
 CREATE INDEX campaigns_customer_idx ON campaigns (msp_id, customer_id, id);
 CREATE INDEX campaigns_msp_idx ON campaigns (msp_id, id);
-CREATE INDEX campaigns_msp_status_idx ON campaigns (msp_id, status, kind);
+-- Counts group by (status, kind); filtered lists read newest first.
+CREATE INDEX campaigns_msp_status_idx ON campaigns (msp_id, status, kind, id);
 
 -- Who a launched campaign goes to: a snapshot of each targeted account at
 -- launch, the scenario drawn for it and its planned send time. Ids are made
