@@ -136,6 +136,30 @@ pub fn path_id(raw: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
 }
 
+/// Reads an optional id (a UUID) from query parameter `name`; empty means
+/// absent; anything else is a 400 saying it must be `what`'s id.
+pub fn id_param(name: &str, raw: Option<&str>, what: &str) -> Result<Option<String>, ApiError> {
+    raw.map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| {
+                ApiError::InvalidParameters(vec![InvalidField::parameter(name, format!("must be {what} id (a UUID)"))])
+            })
+        })
+        .transpose()
+}
+
+/// Reads an optional integer in `range` from query parameter `name`.
+pub fn int_param(name: &str, raw: Option<&str>, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
+    raw.map(|text| {
+        text.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            let message = format!("must be an integer {}-{}", range.start(), range.end());
+            ApiError::InvalidParameters(vec![InvalidField::parameter(name, message)])
+        })
+    })
+    .transpose()
+}
+
 /// Reads `limit`.
 pub fn page_size(raw: Option<&str>) -> Result<PageSize, ApiError> {
     let parsed =

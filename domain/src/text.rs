@@ -38,6 +38,13 @@ pub(crate) fn normalise_name(raw: &str, max: usize) -> Result<String, NameError>
     Ok(collapsed)
 }
 
+/// `text` with its first character in upper case: a message built from an
+/// error's lower-case `Display` as a sentence.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The rule of [`normalise_name`] as a regular expression for the API
 /// contract (with `minLength` 1 and `maxLength` = the limit): no control
 /// characters, and at least one character that is not whitespace.

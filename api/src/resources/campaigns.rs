@@ -8,6 +8,8 @@ use domain::campaigns::schedule::{ScheduleSpec, SpreadSpec, WindowSpec};
 use domain::campaigns::targets::TargetsSpec;
 use persistence::campaigns::CampaignRecord;
 use serde::{Deserialize, Serialize};
+
+use crate::error::Blocker;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
@@ -269,6 +271,25 @@ impl From<&CampaignRecord> for Campaign {
             cancelled_at: r.cancelled_at,
         }
     }
+}
+
+/// Whether a campaign could launch now, and why not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaunchCheck {
+    /// True when a launch now would succeed.
+    pub may_launch: bool,
+    /// Every failed gate (empty when it may launch), as `launch_blocked` would list them.
+    pub blockers: Vec<Blocker>,
+    /// Active accounts targeted now, after exclusions.
+    #[schema(example = 50)]
+    pub recipients: i64,
+    /// `sending` (its first send is due) or `scheduled`, when it may launch.
+    #[schema(example = "scheduled")]
+    pub would_become: Option<String>,
+    /// First planned send (UTC), when the schedule fits.
+    pub first_send_at: Option<DateTime<Utc>>,
+    /// Last planned send (UTC), when the schedule fits.
+    pub last_send_at: Option<DateTime<Utc>>,
 }
 
 /// A recipient of a launched campaign: the account as it was at launch, its scenario and when it

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::audit::{ActorType, AuditAction};
 use domain::campaigns::gates::{LaunchFacts, launch_blockers};
 use domain::campaigns::lifecycle::{CampaignStatus, Command, SystemEvent};
-use domain::campaigns::planner::{PlannedSend, ceil_minute, plan};
+use domain::campaigns::planner::{PlannedSend, ceil_minute, plan, span};
 use domain::campaigns::schedule::Schedule;
 use domain::campaigns::targets::Targets;
 use domain::onboarding::DeliveryTestStatus;
@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Actor, AuditEvent, Caller};
 use crate::error::{Blocker, InvalidField};
 use crate::jobs::{Handler, JobContext};
-use crate::resources::campaigns::Campaign;
+use crate::problems::ProblemCode;
+use crate::resources::campaigns::{Campaign, LaunchCheck};
 use crate::services::campaigns::{CampaignError, Definition, campaign, campaign_at, customer};
 
 /// The job that starts a scheduled campaign when its first send is due.
@@ -46,8 +47,7 @@ pub struct Assessment {
 impl Assessment {
     /// First and last planned send.
     pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let plan = self.plan.as_ref()?;
-        Some((plan.iter().map(|p| p.at).min()?, plan.iter().map(|p| p.at).max()?))
+        self.plan.as_deref().and_then(span)
     }
 
     /// Whether a launch now sends at once (its first send is due) rather
@@ -101,6 +101,37 @@ pub fn assess(
     Ok(Assessment { blockers, recipients: accounts, plan: planned.ok(), due_by: ceil_minute(now) })
 }
 
+/// What a launch of campaign `id` would answer now, without launching: the
+/// same gates (and, for a campaign past its draft, that only drafts launch).
+pub fn launch_check(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    customer_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<LaunchCheck, CampaignError> {
+    let current = campaign(conn, msp_id, customer_id, id)?;
+    let customer = customer(conn, msp_id, customer_id)?;
+    let assessment = assess(conn, &current, &customer, now)?;
+    let mut blockers = assessment.blockers.clone();
+    if let Err(illegal) = current.status.apply(Command::Launch, false) {
+        let message = format!("The campaign is {}; only drafts launch.", illegal.from);
+        let code = ProblemCode::CampaignTransitionNotAllowed.as_str().to_owned();
+        blockers.insert(0, Blocker { code, message, step: None });
+    }
+    let span = assessment.span();
+    let may_launch = blockers.is_empty();
+    let would_become = if assessment.starts_now() { CampaignStatus::Sending } else { CampaignStatus::Scheduled };
+    Ok(LaunchCheck {
+        may_launch,
+        recipients: i64::try_from(assessment.recipients.len()).unwrap_or(i64::MAX),
+        would_become: may_launch.then(|| would_become.as_str().to_owned()),
+        first_send_at: span.map(|(first, _)| first),
+        last_send_at: span.map(|(_, last)| last),
+        blockers,
+    })
+}
+
 /// Writes the recipients of `plan` in sending order, the plan's summary,
 /// and (for a future start) the job that starts it.
 fn write_plan(
@@ -131,8 +162,7 @@ fn write_plan(
         })
         .collect();
     recipients::insert_all(tx, &rows)?;
-    let first = plan.iter().map(|p| p.at).min().unwrap_or(at);
-    let last = plan.iter().map(|p| p.at).max().unwrap_or(at);
+    let (first, last) = span(plan).unwrap_or((at, at));
     let summary = PlanSummary {
         recipients: i64::try_from(rows.len()).unwrap_or(i64::MAX),
         first_send_at: first,

@@ -11,6 +11,7 @@ use domain::campaigns::schedule::{Schedule, ScheduleSpec};
 use domain::campaigns::targets::{Targets, TargetsSpec};
 use domain::campaigns::{CampaignKind, CampaignName};
 use domain::customers::Language;
+use domain::text::capitalised;
 use persistence::campaigns::{self as stored, CampaignRecord};
 use persistence::customers::CustomerRecord;
 use persistence::{DbConnection, StoreError, campaign_recipients};
@@ -63,11 +64,11 @@ impl From<CampaignError> for ApiError {
             CampaignError::Invalid(fields) => Self::Validation(fields),
             CampaignError::Infeasible(infeasible) => Self::Unprocessable {
                 code: ProblemCode::ScheduleInfeasible,
-                detail: format!("{}.", upper(&infeasible.to_string())),
+                detail: format!("{}.", capitalised(&infeasible.to_string())),
             },
             CampaignError::NotEditable(refused) => Self::Conflict {
                 code: ProblemCode::CampaignNotEditable,
-                detail: format!("{}.", upper(&refused.to_string())),
+                detail: format!("{}.", capitalised(&refused.to_string())),
             },
             CampaignError::NotADraft(status) => Self::Conflict {
                 code: ProblemCode::CampaignNotEditable,
@@ -95,11 +96,6 @@ impl From<CampaignError> for ApiError {
             CampaignError::Store(store) => store.into(),
         }
     }
-}
-
-fn upper(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// What a client sent for a campaign: on creation every field it names;
@@ -284,6 +280,10 @@ pub fn create(
     input: &CampaignInput,
     at: DateTime<Utc>,
 ) -> Result<Campaign, CampaignError> {
+    if kind == CampaignKind::Training {
+        let refusal = InvalidField::at("/kind", "training campaigns cannot be created yet; use phishing");
+        return Err(CampaignError::Invalid(vec![refusal]));
+    }
     let customer = customer(tx, msp_id, customer_id)?;
     let definition = define(tx, &customer, input, None)?;
     check_capacity(tx, &customer, &definition, at)?;

@@ -9,6 +9,7 @@ use domain::onboarding::{
     self as rules, DeliveryTestStatus, EmailChecklist, Problem, ProvisioningFacts, ProvisioningMethod, ReadinessFacts,
     Step, StepStatus,
 };
+use domain::text::capitalised;
 use persistence::DbConnection;
 use persistence::customers::{self, CustomerRecord};
 use persistence::onboarding::{self as store, DeliveryTestRecord, LogoInfo, StepRecord};
@@ -331,11 +332,6 @@ pub(crate) fn editable(customer: &CustomerRecord) -> Result<(), ApiError> {
         code: ProblemCode::CustomerArchived,
         detail: format!("{}.", capitalised(&closed.to_string())),
     })
-}
-
-pub(crate) fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Takes customer `id` live (checking readiness; already live changes

@@ -87,7 +87,7 @@ impl Recipient {
         let display = display_name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(email).to_owned();
         let first_name = match display_name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(name) => name.split_whitespace().next().unwrap_or(name).to_owned(),
-            None => capitalise(email.split(['@', '.', '_', '-']).next().unwrap_or(email)),
+            None => crate::text::capitalised(email.split(['@', '.', '_', '-']).next().unwrap_or(email)),
         };
         Self { first_name, display_name: display, company: company.to_owned(), link: link.to_owned() }
     }
@@ -100,11 +100,6 @@ impl Recipient {
             Placeholder::Link => &self.link,
         }
     }
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// How a filled-in value is written.

@@ -9,6 +9,7 @@ use super::planner::Infeasible;
 use crate::customers::CustomerStatus;
 use crate::onboarding::{DeliveryTestStatus, campaign_may_launch};
 use crate::spelling::spelled_enum;
+use crate::text::capitalised;
 use crate::tiers::Tier;
 
 spelled_enum! {
@@ -70,7 +71,7 @@ pub fn launch_blockers(facts: &LaunchFacts<'_>) -> Vec<Blocker> {
         );
     }
     if let Err(refusal) = campaign_may_launch(facts.delivery_tests) {
-        block(LaunchGate::NoConfirmedDeliveryTest, format!("{}.", first_upper(&refusal.to_string())));
+        block(LaunchGate::NoConfirmedDeliveryTest, format!("{}.", capitalised(&refusal.to_string())));
     }
     if let Some(expired) = facts.license_expires_on.filter(|last_day| *last_day < facts.today) {
         block(LaunchGate::LicenseExpired, format!("The customer's license expired on {expired}; renew it first."));
@@ -91,14 +92,9 @@ pub fn launch_blockers(facts: &LaunchFacts<'_>) -> Vec<Blocker> {
             "No active account is targeted after exclusions; widen the targets or activate accounts.".to_owned(),
         );
     } else if let Err(infeasible) = facts.plan {
-        block(LaunchGate::ScheduleInfeasible, format!("{}.", first_upper(&infeasible.to_string())));
+        block(LaunchGate::ScheduleInfeasible, format!("{}.", capitalised(&infeasible.to_string())));
     }
     blockers
-}
-
-fn first_upper(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

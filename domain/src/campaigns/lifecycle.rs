@@ -36,6 +36,19 @@ spelled_enum! {
     }
 }
 
+/// The groups the console counts campaigns in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Draft or scheduled.
+    NotStarted,
+    /// Under way: sending or tracking.
+    Active,
+    /// Paused.
+    Paused,
+    /// Completed or cancelled.
+    Ended,
+}
+
 spelled_enum! {
     /// What a person can ask of a campaign (`POST …/campaigns/{id}/<command>`).
     pub enum Command {
@@ -81,20 +94,20 @@ impl CampaignStatus {
         Command::ALL.iter().copied().filter(|command| self.after(*command, false).is_some()).collect()
     }
 
-    /// Whether the campaign is under way: sending or tracking (the
-    /// console's "active").
-    pub fn is_active(self) -> bool {
-        matches!(self, Self::Sending | Self::Tracking)
+    /// How the console counts a campaign in this state ("Active campaigns:
+    /// 11 · 2 paused · 1 not started").
+    pub fn phase(self) -> Phase {
+        match self {
+            Self::Draft | Self::Scheduled => Phase::NotStarted,
+            Self::Sending | Self::Tracking => Phase::Active,
+            Self::Paused => Phase::Paused,
+            Self::Completed | Self::Cancelled => Phase::Ended,
+        }
     }
 
-    /// Whether it has not started: draft or scheduled (the console's "not started").
+    /// Whether it has not started: draft or scheduled.
     pub fn is_not_started(self) -> bool {
-        matches!(self, Self::Draft | Self::Scheduled)
-    }
-
-    /// Whether it has ended, one way or the other.
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Completed | Self::Cancelled)
+        self.phase() == Phase::NotStarted
     }
 
     fn after(self, command: Command, start_due: bool) -> Option<Self> {
@@ -223,6 +236,13 @@ mod tests {
         assert_eq!(Completed.allowed_commands(), vec![]);
         assert_eq!(Draft.allowed_commands(), vec![Command::Launch, Command::Cancel]);
         assert_eq!(Sending.allowed_commands(), vec![Command::Pause, Command::Cancel, Command::Complete]);
+    }
+
+    #[test]
+    fn the_console_counts_sending_and_tracking_as_active() {
+        let phases: Vec<Phase> = CampaignStatus::ALL.iter().map(|s| s.phase()).collect();
+        use Phase::*;
+        assert_eq!(phases, [NotStarted, NotStarted, Active, Paused, Active, Ended, Ended]);
     }
 
     #[test]

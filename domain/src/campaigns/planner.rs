@@ -198,9 +198,10 @@ pub fn plan(
         .collect())
 }
 
-/// When the last message of a plan goes out; `None` for an empty plan.
-pub fn last_send(plan: &[PlannedSend]) -> Option<DateTime<Utc>> {
-    plan.iter().map(|p| p.at).max()
+/// When the first and the last message of a plan go out; `None` for an
+/// empty plan. Plans are in sending order, so these are its ends.
+pub fn span(plan: &[PlannedSend]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    Some((plan.first()?.at, plan.last()?.at))
 }
 
 #[cfg(test)]

@@ -118,11 +118,8 @@ pub async fn create_campaign(
     let customer_id = path_id(&path)?;
     let msp_id = caller.authorize(Action::ManageCampaigns(&customer_id))?.to_owned();
     let body = body.0;
-    let kind = match body.kind.as_deref().unwrap_or("phishing").parse::<CampaignKind>() {
-        Ok(CampaignKind::Phishing) => CampaignKind::Phishing,
-        Ok(CampaignKind::Training) => {
-            return Err(ApiError::invalid("/kind", "training campaigns cannot be created yet; use phishing"));
-        }
+    let kind = match body.kind.as_deref().map(str::parse::<CampaignKind>).transpose() {
+        Ok(kind) => kind.unwrap_or(CampaignKind::Phishing),
         Err(e) => return Err(ApiError::invalid("/kind", e)),
     };
     let input = CampaignInput {

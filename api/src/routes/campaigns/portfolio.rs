@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::access::Action;
 use domain::campaigns::CampaignKind;
-use domain::campaigns::lifecycle::CampaignStatus;
+use domain::campaigns::lifecycle::{CampaignStatus, Phase};
 use persistence::campaigns::{self as stored, CampaignFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,8 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::{instant_param, kind_param, statuses_param};
 use crate::auth::Caller;
 use crate::db;
-use crate::error::{ApiError, InvalidField};
-use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::error::ApiError;
+use crate::pagination::{
+    Page, cut_page_with, decode_cursor, encode_cursor, id_param, int_param, link_query, page_size, path_id,
+};
 use crate::resources::campaigns::Campaign;
 use crate::services::campaigns::customer;
 use crate::state::AppState;
@@ -77,19 +79,7 @@ pub async fn list_campaigns(
     let p = params.into_inner();
     let size = page_size(p.limit.as_deref())?;
     let after = p.cursor.as_deref().map(decode_cursor).transpose()?;
-    let customer_id = p
-        .customer_id
-        .as_deref()
-        .filter(|id| !id.is_empty())
-        .map(|id| {
-            uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
-                ApiError::InvalidParameters(vec![InvalidField::parameter(
-                    "customer_id",
-                    "must be a customer id (UUID)",
-                )])
-            })
-        })
-        .transpose()?;
+    let customer_id = id_param("customer_id", p.customer_id.as_deref(), "a customer")?;
     let filter = CampaignFilter {
         customer_id,
         statuses: statuses_param(p.status.as_deref())?,
@@ -128,6 +118,17 @@ pub struct KindCounts {
     pub not_started: i64,
     /// Ended: completed or cancelled.
     pub ended: i64,
+}
+
+impl KindCounts {
+    fn add(&mut self, phase: Phase, n: i64) {
+        match phase {
+            Phase::Active => self.active += n,
+            Phase::Paused => self.paused += n,
+            Phase::NotStarted => self.not_started += n,
+            Phase::Ended => self.ended += n,
+        }
+    }
 }
 
 /// Campaigns by state and kind.
@@ -169,23 +170,14 @@ fn tally(rows: Vec<(CampaignStatus, CampaignKind, i64)>) -> CampaignCounts {
     }
     for (status, kind, n) in rows {
         *counts.by_status.entry(status.as_str().to_owned()).or_default() += n;
-        let of_kind = match kind {
-            CampaignKind::Phishing => &mut counts.phishing,
-            CampaignKind::Training => &mut counts.training,
-        };
-        if status.is_active() {
-            counts.active += n;
-            of_kind.active += n;
-        } else if status == CampaignStatus::Paused {
-            counts.paused += n;
-            of_kind.paused += n;
-        } else if status.is_not_started() {
-            counts.not_started += n;
-            of_kind.not_started += n;
-        } else {
-            of_kind.ended += n;
+        match kind {
+            CampaignKind::Phishing => counts.phishing.add(status.phase(), n),
+            CampaignKind::Training => counts.training.add(status.phase(), n),
         }
     }
+    counts.active = counts.phishing.active + counts.training.active;
+    counts.paused = counts.phishing.paused + counts.training.paused;
+    counts.not_started = counts.phishing.not_started + counts.training.not_started;
     counts
 }
 
@@ -214,12 +206,7 @@ pub async fn count_campaigns(
     params: web::Query<CountParams>,
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ListCampaigns)?.to_owned();
-    let days = match params.days.as_deref() {
-        None => RECENT_DAYS,
-        Some(raw) => raw.trim().parse::<i64>().ok().filter(|d| (1..=366).contains(d)).ok_or_else(|| {
-            ApiError::InvalidParameters(vec![InvalidField::parameter("days", "must be an integer 1-366")])
-        })?,
-    };
+    let days = int_param("days", params.days.as_deref(), 1..=366)?.unwrap_or(RECENT_DAYS);
     let since = state.now() - TimeDelta::days(days);
     let (rows, quiet) = db::run(&state.pool, move |conn| {
         Ok((stored::counts(conn, &msp_id, None)?, stored::live_customers_without_campaign_since(conn, &msp_id, since)?))

@@ -10,7 +10,7 @@ use super::customer_path;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, id_param, link_query, page_size, path_id};
 use crate::resources::campaigns::CampaignRecipient;
 use crate::services::campaigns::campaign;
 use crate::state::AppState;
@@ -67,19 +67,7 @@ pub async fn list_campaign_recipients(
             )]));
         }
     };
-    let scenario_id = params
-        .scenario_id
-        .as_deref()
-        .filter(|id| !id.is_empty())
-        .map(|id| {
-            uuid::Uuid::parse_str(id.trim()).map(|u| u.to_string()).map_err(|_| {
-                ApiError::InvalidParameters(vec![InvalidField::parameter(
-                    "scenario_id",
-                    "must be a scenario id (UUID)",
-                )])
-            })
-        })
-        .transpose()?;
+    let scenario_id = id_param("scenario_id", params.scenario_id.as_deref(), "a scenario")?;
     let filter = RecipientFilter { department: params.department.clone(), scenario_id, standing };
     let (msp, customer, campaign_id) = (msp_id.clone(), customer_id.clone(), id.clone());
     let (zone, rows) = db::run(&state.pool, move |conn| {

@@ -4,41 +4,18 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use domain::access::Action;
-use domain::campaigns::lifecycle::{CampaignStatus, Command};
-use serde::Serialize;
-use utoipa::ToSchema;
+use domain::campaigns::lifecycle::Command;
 
 use crate::auth::Caller;
 use crate::db;
+use crate::error::ApiError;
 use crate::error::responses::{Conflict, PreconditionFailed};
-use crate::error::{ApiError, Blocker};
 use crate::pagination::path_id;
-use crate::resources::campaigns::Campaign;
+use crate::resources::campaigns::{Campaign, LaunchCheck};
 use crate::services::campaign_runs as runs;
-use crate::services::campaigns::{campaign, customer};
 use crate::state::AppState;
 use crate::versions::{Precondition, etag};
-
-/// Whether a campaign could launch now, and why not.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LaunchCheck {
-    /// True when a launch now would succeed.
-    pub may_launch: bool,
-    /// Every failed gate (empty when it may launch), as `launch_blocked` would list them.
-    pub blockers: Vec<Blocker>,
-    /// Active accounts targeted now, after exclusions.
-    #[schema(example = 50)]
-    pub recipients: i64,
-    /// `sending` (its first send is due) or `scheduled`, when it may launch.
-    #[schema(example = "scheduled")]
-    pub would_become: Option<String>,
-    /// First planned send (UTC), when the schedule fits.
-    pub first_send_at: Option<DateTime<Utc>>,
-    /// Last planned send (UTC), when the schedule fits.
-    pub last_send_at: Option<DateTime<Utc>>,
-}
 
 /// Checks every launch gate without launching.
 ///
@@ -59,37 +36,8 @@ pub async fn check_campaign_launch(
     let (customer_id, id) = (path_id(&path.0)?, path_id(&path.1)?);
     let msp_id = caller.authorize(Action::ReadCampaigns(&customer_id))?.to_owned();
     let now = state.now();
-    let check = db::run(&state.pool, move |conn| {
-        let current = campaign(conn, &msp_id, &customer_id, &id)?;
-        let customer = customer(conn, &msp_id, &customer_id)?;
-        let assessment = runs::assess(conn, &current, &customer, now)?;
-        let mut blockers = assessment.blockers.clone();
-        if let Err(illegal) = current.status.apply(Command::Launch, false) {
-            blockers.insert(
-                0,
-                Blocker {
-                    code: crate::problems::ProblemCode::CampaignTransitionNotAllowed.as_str().to_owned(),
-                    message: format!("The campaign is {}; only drafts launch.", illegal.from),
-                    step: None,
-                },
-            );
-        }
-        let span = assessment.span();
-        let may_launch = blockers.is_empty();
-        Ok(LaunchCheck {
-            may_launch,
-            recipients: i64::try_from(assessment.recipients.len()).unwrap_or(i64::MAX),
-            would_become: may_launch.then(|| {
-                if assessment.starts_now() { CampaignStatus::Sending } else { CampaignStatus::Scheduled }
-                    .as_str()
-                    .to_owned()
-            }),
-            first_send_at: span.map(|(first, _)| first),
-            last_send_at: span.map(|(_, last)| last),
-            blockers,
-        })
-    })
-    .await?;
+    let check =
+        db::run(&state.pool, move |conn| Ok(runs::launch_check(conn, &msp_id, &customer_id, &id, now)?)).await?;
     Ok(HttpResponse::Ok().json(check))
 }
 

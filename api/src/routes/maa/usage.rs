@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::responses::NotFound;
 use crate::error::{ApiError, InvalidField};
+use crate::pagination::id_param;
 use crate::resources::customer_lists::CustomerListParams;
 use crate::resources::customer_lists::list_page;
 use crate::state::AppState;
@@ -248,15 +249,7 @@ pub async fn get_maa_history(
 ) -> Result<HttpResponse, ApiError> {
     let msp_id = caller.authorize(Action::ReadUsage)?.to_owned();
     let Window { months, first: from, .. } = window(params.months.as_deref(), state.now())?;
-    let customer_id = params
-        .customer_id
-        .as_deref()
-        .map(|raw| {
-            uuid::Uuid::parse_str(raw.trim()).map(|_| raw.trim().to_owned()).map_err(|_| {
-                ApiError::InvalidParameters(vec![InvalidField::parameter("customer_id", "must be a customer id")])
-            })
-        })
-        .transpose()?;
+    let customer_id = id_param("customer_id", params.customer_id.as_deref(), "a customer")?;
     let history = db::run(&state.pool, move |conn| {
         if let Some(customer_id) = customer_id {
             customers::find(conn, &msp_id, &customer_id)?.ok_or(ApiError::NotFound)?;

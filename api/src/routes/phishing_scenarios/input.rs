@@ -51,7 +51,7 @@ pub struct ScenarioBody {
 }
 
 /// Changes to a scenario of your MSP; absent fields stay; `content` is replaced whole.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioChanges {
     #[serde(default, deserialize_with = "crate::json::present")]

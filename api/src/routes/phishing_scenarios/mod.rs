@@ -17,7 +17,7 @@ use crate::db;
 use crate::error::responses::{Conflict, PreconditionFailed};
 use crate::error::{ApiError, InvalidField};
 use crate::json::ValidJson;
-use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, link_query, page_size, path_id};
+use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, int_param, link_query, page_size, path_id};
 use crate::resources::scenarios::{PhishingScenario, ScenarioSummary};
 use crate::services::scenarios as service;
 use crate::state::AppState;
@@ -66,12 +66,7 @@ pub async fn list_phishing_scenarios(
     let params = params.into_inner();
     let size = page_size(params.limit.as_deref())?;
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let difficulty = match params.difficulty.as_deref() {
-        None => None,
-        Some(raw) => Some(raw.trim().parse::<i64>().ok().filter(|d| (1..=5).contains(d)).ok_or_else(|| {
-            ApiError::InvalidParameters(vec![InvalidField::parameter("difficulty", "must be an integer 1-5")])
-        })?),
-    };
+    let difficulty = int_param("difficulty", params.difficulty.as_deref(), 1..=5)?;
     let language = match params.language.as_deref() {
         None => None,
         Some(raw) => Some(
@@ -195,25 +190,13 @@ pub async fn update_phishing_scenario(
     let at = state.now();
     let changed = db::write(&state.pool, move |tx| {
         let current = service::for_change(tx, &msp_id, &id)?;
-        let new = input::parse(clone_changes(&changes).over(&current))?;
+        let new = input::parse(changes.clone().over(&current))?;
         Ok(service::change(tx, &caller, &msp_id, &id, &new, precondition.versions(), at)?)
     })
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(changed.version)))
         .json(changed.resource(&state.simulation_domain)))
-}
-
-fn clone_changes(changes: &ScenarioChanges) -> ScenarioChanges {
-    ScenarioChanges {
-        name: changes.name.clone(),
-        category: changes.category.clone(),
-        difficulty: changes.difficulty,
-        sender_name: changes.sender_name.clone(),
-        sender_local_part: changes.sender_local_part.clone(),
-        landing_page: changes.landing_page.clone(),
-        content: changes.content.clone(),
-    }
 }
 
 /// Deletes a scenario of your MSP.

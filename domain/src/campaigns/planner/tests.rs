@@ -38,6 +38,8 @@ fn fifty_over_two_business_days_from_a_friday_fall_on_friday_and_monday() {
     assert_eq!(days, BTreeSet::from([WeekdayKey::of(Weekday::Mon), WeekdayKey::of(Weekday::Fri)]));
     // 09:00 Helsinki in January is 07:00 UTC.
     assert_eq!(plan[0].at, at("2027-01-15", "07:00").and_utc());
+    let (first, last) = span(&plan).unwrap_or_default();
+    assert!(plan.iter().all(|p| first <= p.at && p.at <= last), "a plan is in sending order");
     let scenarios: BTreeSet<usize> = plan.iter().map(|p| p.scenario).collect();
     assert_eq!(scenarios, BTreeSet::from([0, 1, 2]), "three scenarios drawn among 50");
     assert_ne!(plan.iter().map(|p| p.recipient).collect::<Vec<_>>(), (0..50).collect::<Vec<_>>(), "shuffled");
