@@ -136,11 +136,10 @@ pub fn path_id(raw: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw).map(|_| raw.to_owned()).map_err(|_| ApiError::NotFound)
 }
 
-/// Reads an optional id (a UUID) from query parameter `name`; empty means
-/// absent; anything else is a 400 saying it must be `what`'s id.
+/// Reads an optional id (a UUID) from query parameter `name`; anything
+/// else, empty included, is a 400 saying it must be `what`'s id.
 pub fn id_param(name: &str, raw: Option<&str>, what: &str) -> Result<Option<String>, ApiError> {
     raw.map(str::trim)
-        .filter(|id| !id.is_empty())
         .map(|id| {
             uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| {
                 ApiError::InvalidParameters(vec![InvalidField::parameter(name, format!("must be {what} id (a UUID)"))])

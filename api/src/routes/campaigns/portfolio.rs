@@ -31,7 +31,8 @@ const RECENT_DAYS: i64 = 31;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CampaignListParams {
-    /// Only this customer's (its id).
+    /// Only this customer's.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub customer_id: Option<String>,
     /// Only campaigns in these states, comma-separated (e.g. `sending,tracking`).
     pub status: Option<String>,

@@ -23,7 +23,8 @@ pub struct RecipientParams {
     pub status: Option<String>,
     /// Only this department (as at launch).
     pub department: Option<String>,
-    /// Only recipients of this scenario (its id).
+    /// Only recipients of this scenario.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub scenario_id: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
