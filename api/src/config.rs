@@ -31,6 +31,9 @@ pub struct Settings {
     /// `SIMULATION_DOMAIN`: the domain simulated phishing mail is sent from
     /// (default [`DEFAULT_SIMULATION_DOMAIN`]).
     pub simulation_domain: String,
+    /// The key of tracking links (`TRACKING_SECRET`); derived from the
+    /// token secret when unset.
+    pub tracking_secret: Option<Vec<u8>>,
     /// `ONBOARDING_ATTENTION_DAYS`: days in onboarding after which a customer
     /// is on the setup-incomplete list (default 7).
     pub attention_days: i64,
@@ -119,6 +122,10 @@ impl Settings {
             simulation_domain: var("SIMULATION_DOMAIN")
                 .map(|d| d.trim().to_ascii_lowercase())
                 .unwrap_or_else(|| DEFAULT_SIMULATION_DOMAIN.to_owned()),
+            tracking_secret: match var("TRACKING_SECRET") {
+                Some(secret) if secret.len() < MIN_SECRET_BYTES => return Err(ConfigError::ShortSecret),
+                other => other.map(String::into_bytes),
+            },
             login_policy: domain::login_protection::LoginPolicy::default(),
             clock: crate::clock::Clock::system(),
             cors_allowed_origins: crate::cors::AllowedOrigin::parse_list(

@@ -36,8 +36,8 @@ pub struct Operations {
 }
 
 /// The canonical order of methods in an `Allow` header.
-const METHOD_ORDER: [HttpMethod; 5] =
-    [HttpMethod::Get, HttpMethod::Put, HttpMethod::Post, HttpMethod::Patch, HttpMethod::Delete];
+const METHOD_ORDER: [HttpMethod; 6] =
+    [HttpMethod::Get, HttpMethod::Head, HttpMethod::Put, HttpMethod::Post, HttpMethod::Patch, HttpMethod::Delete];
 
 impl Operations {
     /// Registers `handler` as the operation its contract entry `_contract`

@@ -148,6 +148,18 @@ pub fn id_param(name: &str, raw: Option<&str>, what: &str) -> Result<Option<Stri
         .transpose()
 }
 
+/// Reads an optional word of a spelled enum from query parameter `name`.
+pub fn enum_param<T>(name: &str, raw: Option<&str>) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    raw.map(|word| {
+        word.trim().parse::<T>().map_err(|e| ApiError::InvalidParameters(vec![InvalidField::parameter(name, e)]))
+    })
+    .transpose()
+}
+
 /// Reads an optional integer in `range` from query parameter `name`.
 pub fn int_param(name: &str, raw: Option<&str>, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
     raw.map(|text| {

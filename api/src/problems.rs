@@ -77,6 +77,7 @@ problem_codes! {
     LaunchBlocked = "launch_blocked", 409, "the campaign cannot launch (`blockers` lists every failed gate with its code)";
     CampaignTransitionNotAllowed = "campaign_transition_not_allowed", 409, "the campaign's state does not allow this (`allowed_transitions` lists what it does)";
     CampaignNotEditable = "campaign_not_editable", 409, "the campaign's state does not allow this change (drafts: anything; scheduled: schedule and targets; after launch: longer tracking)";
+    CampaignReportNotReady = "campaign_report_not_ready", 409, "a campaign's report is written when it completes; until then its results are at `…/results`";
     AlreadyDecided = "already_decided", 409, "the seat expansion request was approved or rejected already";
     SeatPoolBelowAllocated = "seat_pool_below_allocated", 409, "a seat pool smaller than the seats allocated";
     AccountEmailTaken = "account_email_taken", 409, "the customer has an account with this address";

@@ -73,7 +73,15 @@ impl Application {
         if swept > 0 {
             log::info!("outbox: {swept} message(s) waiting to be sent have their jobs");
         }
+        let tracking_key = crate::tracking_links::TrackingKey::derive(settings.tracking_secret.as_deref(), &secret);
+        let sender = crate::services::campaign_sending::SenderSettings {
+            delivery: delivery.clone(),
+            tracking_key: tracking_key.clone(),
+            public_url: settings.public_url.clone(),
+            simulation_domain: settings.simulation_domain.clone(),
+        };
         let state = web::Data::new(AppState {
+            tracking_key,
             pool: pool.clone(),
             tokens: TokenKeys::new(&secret),
             decoy_password_hash,
@@ -127,7 +135,15 @@ impl Application {
                 .job_handlers
                 .clone()
                 .with(domain::email_delivery::SEND_EMAIL_JOB, mail::send_queued(delivery.clone()))
-                .with(crate::services::campaign_runs::START_JOB, crate::services::campaign_runs::start_handler()),
+                .with(crate::services::campaign_runs::START_JOB, crate::services::campaign_runs::start_handler())
+                .with(
+                    crate::services::campaign_sending::SEND_JOB,
+                    crate::services::campaign_sending::send_handler(sender),
+                )
+                .with(
+                    crate::services::campaign_sending::COMPLETE_JOB,
+                    crate::services::campaign_reports::complete_handler(),
+                ),
             &settings.jobs,
         );
         let (stop_jobs, stop) = tokio::sync::watch::channel(false);

@@ -16,6 +16,8 @@ pub struct AppState {
     pub public_url: String,
     /// The domain simulated phishing mail is sent from.
     pub simulation_domain: String,
+    /// Checks the tokens of tracking links.
+    pub tracking_key: crate::tracking_links::TrackingKey,
     /// Thresholds of sign-in protection.
     pub login_policy: domain::login_protection::LoginPolicy,
     /// The SMTP relay, for mail that must be sent while the request waits

@@ -174,6 +174,18 @@ spelled_enum! {
         CampaignCompleted => "campaign.completed",
         /// `campaign.started`: a scheduled campaign began sending (the job runner).
         CampaignStarted => "campaign.started",
+        /// `campaign.sending_finished`: the last message is out; results are tracked (the job runner).
+        CampaignSendingFinished => "campaign.sending_finished",
+        /// `campaign.event_reclassified`: an admin set an event human or automated.
+        CampaignEventReclassified => "campaign.event_reclassified",
+        /// `campaign.report_entered`: an admin entered a recipient's report by hand.
+        CampaignReportEntered => "campaign.report_entered",
+        /// `account.erased`: an end user's personal data was erased.
+        AccountErased => "account.erased",
+        /// `msp.tracking_settings_changed`.
+        TrackingSettingsChanged => "msp.tracking_settings_changed",
+        /// `campaign.results_pseudonymised`: results past the retention period (the job runner).
+        CampaignResultsPseudonymised => "campaign.results_pseudonymised",
     }
 }
 
@@ -203,7 +215,8 @@ impl AuditAction {
             | Self::AccountUpdated
             | Self::AccountActivated
             | Self::AccountDeactivated
-            | Self::AccountDeleted => "account",
+            | Self::AccountDeleted
+            | Self::AccountErased => "account",
             Self::AccountGroupCreated | Self::AccountGroupUpdated | Self::AccountGroupDeleted => "account_group",
             Self::CustomerGroupCreated
             | Self::CustomerGroupUpdated
@@ -213,7 +226,7 @@ impl AuditAction {
             Self::AdminCreated | Self::AdminUpdated | Self::AdminDeleted | Self::AdminPasswordSet => "admin",
             Self::ApiKeyCreated | Self::ApiKeyRevoked => "api_key",
             Self::MaaOrderCreated => "maa_order",
-            Self::MspCreated | Self::MspLimitsChanged => "msp",
+            Self::MspCreated | Self::MspLimitsChanged | Self::TrackingSettingsChanged => "msp",
             Self::SeatPoolUpdated => "seat_pool",
             Self::SeatExpansionRequested | Self::SeatExpansionApproved | Self::SeatExpansionRejected => {
                 "seat_expansion_request"
@@ -227,7 +240,11 @@ impl AuditAction {
             | Self::CampaignResumed
             | Self::CampaignCancelled
             | Self::CampaignCompleted
-            | Self::CampaignStarted => "campaign",
+            | Self::CampaignStarted
+            | Self::CampaignSendingFinished
+            | Self::CampaignEventReclassified
+            | Self::CampaignReportEntered
+            | Self::CampaignResultsPseudonymised => "campaign",
         }
     }
 }

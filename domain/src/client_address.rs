@@ -53,6 +53,20 @@ impl ForwardingHeader {
 #[error("{0:?} is not an IP address or a range such as 10.0.0.0/8")]
 pub struct InvalidProxy(pub String);
 
+/// Parses a comma-separated list of addresses and ranges (CIDR); an
+/// address is a range of one.
+pub fn parse_ranges(list: &str) -> Result<Vec<IpNet>, InvalidProxy> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            IpNet::from_str(entry)
+                .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
+                .map_err(|_| InvalidProxy(entry.to_owned()))
+        })
+        .collect()
+}
+
 impl TrustedProxies {
     /// No proxy is trusted: the peer is the client.
     pub fn none() -> Self {
@@ -61,16 +75,7 @@ impl TrustedProxies {
 
     /// Parses a comma-separated list of addresses and ranges (CIDR).
     pub fn parse(list: &str) -> Result<Self, InvalidProxy> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(|entry| {
-                IpNet::from_str(entry)
-                    .or_else(|_| IpAddr::from_str(entry).map(IpNet::from))
-                    .map_err(|_| InvalidProxy(entry.to_owned()))
-            })
-            .collect::<Result<_, _>>()
-            .map(Self)
+        parse_ranges(list).map(Self)
     }
 
     /// Whether `address` is one of the trusted proxies.

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::campaigns::results::{DeliveryStatus, Outcome};
 use domain::campaigns::targets::Targets;
 
 use crate::database::per_backend;
@@ -132,6 +133,8 @@ pub struct RecipientRecord {
     pub planned_at: NaiveDateTime,
     /// When planned (UTC).
     pub created_at: NaiveDateTime,
+    /// When it may next be sent: its planned time, or a retry's.
+    pub due_at: Option<NaiveDateTime>,
 }
 
 /// Inserts recipients, in chunks.
@@ -164,6 +167,41 @@ pub enum Standing {
     Skipped,
 }
 
+/// Where a recipient's message and results stand.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = campaign_recipients)]
+pub struct RecipientProgress {
+    /// Where its message stands.
+    #[diesel(deserialize_as = String)]
+    pub delivery: DeliveryStatus,
+    /// Attempts at sending it.
+    pub attempts: i64,
+    /// When the relay accepted it.
+    pub sent_at: Option<NaiveDateTime>,
+    /// When the relay refused it for good.
+    pub failed_at: Option<NaiveDateTime>,
+    /// The relay's last answer.
+    pub relay_answer: Option<String>,
+    /// First human open.
+    pub opened_at: Option<NaiveDateTime>,
+    /// First open by anyone.
+    pub opened_any_at: Option<NaiveDateTime>,
+    /// First human click.
+    pub clicked_at: Option<NaiveDateTime>,
+    /// First click by anyone.
+    pub clicked_any_at: Option<NaiveDateTime>,
+    /// First human submission.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// First submission by anyone.
+    pub submitted_any_at: Option<NaiveDateTime>,
+    /// First report.
+    pub reported_at: Option<NaiveDateTime>,
+    /// Events per kind, human and automated (JSON).
+    pub event_counts: String,
+    /// When its personal data was erased or pseudonymised.
+    pub erased_at: Option<NaiveDateTime>,
+}
+
 /// Which recipients a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct RecipientFilter {
@@ -173,10 +211,17 @@ pub struct RecipientFilter {
     pub scenario_id: Option<String>,
     /// Planned or skipped.
     pub standing: Option<Standing>,
+    /// With this outcome.
+    pub outcome: Option<Outcome>,
+    /// Whose message stands so.
+    pub delivery: Option<DeliveryStatus>,
 }
 
+/// A recipient as a list shows it.
+pub type ListedRecipient = (RecipientRecord, RecipientProgress, Standing);
+
 /// Up to `limit` recipients of a campaign in sending order after id
-/// `after`, each with its standing.
+/// `after`, each with its progress and standing.
 pub fn list(
     conn: &mut DbConnection,
     msp_id: &str,
@@ -184,7 +229,8 @@ pub fn list(
     filter: &RecipientFilter,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<(RecipientRecord, Standing)>, StoreError> {
+) -> Result<Vec<ListedRecipient>, StoreError> {
+    use campaign_recipients::dsl as r;
     let still_active = accounts::table
         .filter(accounts::id.eq(campaign_recipients::account_id))
         .filter(accounts::status.eq("active"))
@@ -192,7 +238,7 @@ pub fn list(
     let mut query = campaign_recipients::table
         .filter(campaign_recipients::msp_id.eq(msp_id.to_owned()))
         .filter(campaign_recipients::campaign_id.eq(campaign_id.to_owned()))
-        .select((RecipientRecord::as_select(), diesel::dsl::exists(still_active)))
+        .select((RecipientRecord::as_select(), RecipientProgress::as_select(), diesel::dsl::exists(still_active)))
         .order(campaign_recipients::id.asc())
         .limit(limit)
         .into_boxed();
@@ -210,8 +256,27 @@ pub fn list(
         Some(Standing::Skipped) => query = query.filter(diesel::dsl::not(diesel::dsl::exists(still_active))),
         None => {}
     }
-    let rows: Vec<(RecipientRecord, bool)> = query.load(conn)?;
-    Ok(rows.into_iter().map(|(r, active)| (r, if active { Standing::Planned } else { Standing::Skipped })).collect())
+    let sent = DeliveryStatus::Sent.as_str();
+    query = match filter.outcome {
+        None => query,
+        Some(Outcome::Clicked) => query.filter(r::clicked_at.is_not_null()),
+        Some(Outcome::Submitted) => query.filter(r::submitted_at.is_not_null()),
+        Some(Outcome::Reported) => query.filter(r::reported_at.is_not_null()),
+        Some(Outcome::Failed) => query.filter(r::delivery.eq(DeliveryStatus::Failed.as_str())),
+        Some(Outcome::NoAction) => query
+            .filter(r::delivery.eq(sent))
+            .filter(r::clicked_at.is_null())
+            .filter(r::submitted_at.is_null())
+            .filter(r::reported_at.is_null()),
+    };
+    if let Some(delivery) = filter.delivery {
+        query = query.filter(r::delivery.eq(delivery.as_str()));
+    }
+    let rows: Vec<(RecipientRecord, RecipientProgress, bool)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, p, active)| (r, p, if active { Standing::Planned } else { Standing::Skipped }))
+        .collect())
 }
 
 /// The first planned send of a campaign, if it has recipients.
@@ -226,4 +291,83 @@ pub fn first_planned(
         .select(diesel::dsl::min(campaign_recipients::planned_at))
         .first(conn)?;
     Ok(first.map(|t| t.and_utc()))
+}
+
+/// The median seconds from delivery to the first report among the
+/// `reporters` recipients of a campaign who reported (read from an index:
+/// one seek to the middle).
+pub fn median_report_seconds(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+    reporters: i64,
+) -> Result<Option<f64>, StoreError> {
+    if reporters <= 0 {
+        return Ok(None);
+    }
+    let middle: Vec<Option<i64>> = campaign_recipients::table
+        .filter(campaign_recipients::campaign_id.eq(campaign_id))
+        .filter(campaign_recipients::report_seconds.is_not_null())
+        .order(campaign_recipients::report_seconds.asc())
+        .select(campaign_recipients::report_seconds)
+        .offset((reporters - 1) / 2)
+        .limit(2 - reporters % 2)
+        .load(conn)?;
+    let values: Vec<i64> = middle.into_iter().flatten().collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let median = values.iter().sum::<i64>() as f64 / values.len() as f64;
+    Ok(Some(median))
+}
+
+/// When each recipient of a campaign reached each milestone (sent, and the
+/// first human open, click, submission and report), for the report's
+/// timeline.
+pub fn milestone_times(
+    conn: &mut DbConnection,
+    campaign_id: &str,
+) -> Result<Vec<[Option<NaiveDateTime>; 5]>, StoreError> {
+    type Times = (
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Times> = campaign_recipients::table
+        .filter(campaign_recipients::campaign_id.eq(campaign_id))
+        .select((
+            campaign_recipients::sent_at,
+            campaign_recipients::opened_at,
+            campaign_recipients::clicked_at,
+            campaign_recipients::submitted_at,
+            campaign_recipients::reported_at,
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(a, b, c, d, e)| [a, b, c, d, e]).collect())
+}
+
+/// Replaces a recipient's address and name (in every campaign of the MSP)
+/// with `pseudonym`, marking when.
+pub fn pseudonymise_account(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    account_id: &str,
+    pseudonym: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> = campaign_recipients::table
+        .filter(campaign_recipients::msp_id.eq(msp_id))
+        .filter(campaign_recipients::account_id.eq(account_id))
+        .select(campaign_recipients::id)
+        .load(conn)?;
+    diesel::update(campaign_recipients::table.filter(campaign_recipients::id.eq_any(&ids)))
+        .set((
+            campaign_recipients::email.eq(pseudonym),
+            campaign_recipients::display_name.eq(None::<String>),
+            campaign_recipients::erased_at.eq(Some(at.naive_utc())),
+        ))
+        .execute(conn)?;
+    Ok(ids)
 }

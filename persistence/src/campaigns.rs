@@ -66,6 +66,11 @@ pub struct CampaignRecord {
     pub completed_at: Option<DateTime<Utc>>,
     /// When cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why messages are not going out though they should (the relay is
+    /// unreachable); cleared when the relay answers again.
+    pub delivery_problem: Option<String>,
+    /// Since when.
+    pub delivery_problem_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -98,6 +103,8 @@ struct CampaignRow {
     paused_at: Option<NaiveDateTime>,
     completed_at: Option<NaiveDateTime>,
     cancelled_at: Option<NaiveDateTime>,
+    delivery_problem: Option<String>,
+    delivery_problem_since: Option<NaiveDateTime>,
 }
 
 fn json<T: serde::de::DeserializeOwned>(id: &str, what: &str, text: &str) -> Result<T, StoreError> {
@@ -137,6 +144,8 @@ impl CampaignRow {
             paused_at: utc(self.paused_at),
             completed_at: utc(self.completed_at),
             cancelled_at: utc(self.cancelled_at),
+            delivery_problem: self.delivery_problem,
+            delivery_problem_since: utc(self.delivery_problem_since),
         })
     }
 
@@ -168,6 +177,8 @@ impl CampaignRow {
             paused_at: naive(r.paused_at),
             completed_at: naive(r.completed_at),
             cancelled_at: naive(r.cancelled_at),
+            delivery_problem: r.delivery_problem.clone(),
+            delivery_problem_since: naive(r.delivery_problem_since),
         })
     }
 }
@@ -446,4 +457,23 @@ pub fn live_customers_without_campaign_since(
         .count()
         .get_result(conn)
         .map_err(StoreError::from)
+}
+
+/// The report of a campaign of `msp_id`, once written.
+pub fn report(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(campaigns::table
+        .filter(campaigns::msp_id.eq(msp_id))
+        .filter(campaigns::id.eq(id))
+        .select(campaigns::report)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Keeps the report of a campaign of `msp_id`.
+pub fn set_report(conn: &mut DbConnection, msp_id: &str, id: &str, report: &str) -> Result<(), StoreError> {
+    diesel::update(campaigns::table.filter(campaigns::msp_id.eq(msp_id)).filter(campaigns::id.eq(id)))
+        .set(campaigns::report.eq(Some(report)))
+        .execute(conn)?;
+    Ok(())
 }

@@ -16,6 +16,10 @@ diesel::table! {
         seat_pool_warning_percent -> BigInt,
         active_global_users -> BigInt,
         active_local_users -> BigInt,
+        click_delay_seconds -> BigInt,
+        allowed_sources -> Text,
+        denied_sources -> Text,
+        result_retention_days -> Nullable<BigInt>,
     }
 }
 
@@ -438,6 +442,9 @@ diesel::table! {
         paused_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
+        delivery_problem -> Nullable<Text>,
+        delivery_problem_since -> Nullable<Timestamp>,
+        report -> Nullable<Text>,
     }
 }
 
@@ -453,10 +460,73 @@ diesel::table! {
         scenario_id -> Text,
         planned_at -> Timestamp,
         created_at -> Timestamp,
+        delivery -> Text,
+        due_at -> Nullable<Timestamp>,
+        attempts -> BigInt,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        relay_answer -> Nullable<Text>,
+        opened_at -> Nullable<Timestamp>,
+        opened_any_at -> Nullable<Timestamp>,
+        clicked_at -> Nullable<Timestamp>,
+        clicked_any_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_any_at -> Nullable<Timestamp>,
+        reported_at -> Nullable<Timestamp>,
+        prone_at -> Nullable<Timestamp>,
+        event_counts -> Text,
+        report_seconds -> Nullable<BigInt>,
+        erased_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_events (id) {
+        id -> Text,
+        msp_id -> Text,
+        campaign_id -> Text,
+        recipient_id -> Text,
+        kind -> Text,
+        classification -> Text,
+        reasons -> Text,
+        occurred_at -> Timestamp,
+        late -> Bool,
+        source_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        field_names -> Nullable<Text>,
+        reported_via -> Nullable<Text>,
+        reclassified_by -> Nullable<Text>,
+        reclassified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_counters (campaign_id, dimension, key) {
+        msp_id -> Text,
+        campaign_id -> Text,
+        dimension -> Text,
+        key -> Text,
+        recipients -> BigInt,
+        sent -> BigInt,
+        failed -> BigInt,
+        opened -> BigInt,
+        opened_any -> BigInt,
+        clicked -> BigInt,
+        clicked_any -> BigInt,
+        submitted -> BigInt,
+        submitted_any -> BigInt,
+        reported -> BigInt,
+        phish_prone -> BigInt,
+        events_human -> BigInt,
+        events_automated -> BigInt,
     }
 }
 
 diesel::joinable!(campaign_recipients -> campaigns (campaign_id));
+diesel::joinable!(campaign_events -> campaign_recipients (recipient_id));
+diesel::joinable!(campaign_recipients -> msps (msp_id));
 diesel::joinable!(campaigns -> customers (customer_id));
 diesel::joinable!(account_status_changes -> accounts (account_id));
 diesel::joinable!(account_group_members -> account_groups (group_id));
@@ -492,4 +562,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     phishing_scenarios,
     campaigns,
     campaign_recipients,
+    campaign_events,
+    campaign_counters,
 );

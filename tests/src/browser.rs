@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
@@ -58,6 +59,13 @@ pub struct Browser {
 impl Browser {
     /// Starts `chromedriver` and opens a headless session.
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Browser::start`], with more Chromium arguments (such as
+    /// `--user-agent=…`: headless Chromium names itself `HeadlessChrome`,
+    /// which tracking rightly takes for a machine).
+    pub async fn start_with(extra_args: &[&str]) -> Self {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
             "{CHROMIUM} and {CHROMEDRIVER} are missing: install Debian's chromium and chromium-driver (.ci/run does)"
@@ -73,11 +81,15 @@ impl Browser {
                 .expect("chromedriver starts"),
         );
         wait_for_port(port, "chromedriver").await;
+        let args: Vec<&str> = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+            .into_iter()
+            .chain(extra_args.iter().copied())
+            .collect();
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+                "args": args,
             },
         });
         let Value::Object(capabilities) = capabilities else { unreachable!("an object") };

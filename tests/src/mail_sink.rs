@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 /// A real SMTP server on loopback (Python's aiosmtpd, installed by `make
-/// test` into `target/pydeps`) that stores every message it receives in a
-/// Maildir, for tests that read what the product e-mailed.
+/// test` into `target/pydeps`, run by `support/smtp_sink.py`) that stores
+/// every message it receives in a Maildir, for tests that read what the
+/// product e-mailed. Recipients named `tempfail…` are refused with 451 the
+/// first time, `reject…` always with 550.
 pub struct SmtpSink {
     child: std::process::Child,
     port: u16,
@@ -27,9 +29,11 @@ impl SmtpSink {
             pydeps.display()
         );
         let maildir = tempfile::tempdir().expect("maildir");
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_sink.py");
         let child = std::process::Command::new("python3")
             .env("PYTHONPATH", &pydeps)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(script)
+            .arg(format!("127.0.0.1:{port}"))
             .arg(maildir.path().join("mail"))
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -45,6 +49,28 @@ impl SmtpSink {
     /// The `SMTP_URL` that points the server at this sink.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, exactly as it arrived.
+    pub fn raw_messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&new).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect()
+    }
+
+    /// Waits (polling, up to `timeout`) until at least `count` messages
+    /// arrived, and returns them as they arrived.
+    pub async fn wait_for_count(&self, count: usize, timeout: Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let messages = self.raw_messages();
+            if messages.len() >= count || std::time::Instant::now() >= deadline {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Every message received so far, as raw text (headers and body, with

@@ -240,6 +240,19 @@ pub struct Campaign {
     pub completed_at: Option<DateTime<Utc>>,
     /// When cancelled (UTC).
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why messages due are not going out (the SMTP relay cannot be reached); sending resumes by
+    /// itself when the relay answers, and this turns `null` again.
+    pub delivery_problem: Option<DeliveryProblem>,
+}
+
+/// Trouble a sending campaign is waiting out.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliveryProblem {
+    /// What is wrong.
+    #[schema(example = "the SMTP relay could not be reached; sending resumes when it answers")]
+    pub message: String,
+    /// Since when (UTC).
+    pub since: DateTime<Utc>,
 }
 
 impl From<&CampaignRecord> for Campaign {
@@ -269,6 +282,11 @@ impl From<&CampaignRecord> for Campaign {
             paused_at: r.paused_at,
             completed_at: r.completed_at,
             cancelled_at: r.cancelled_at,
+            delivery_problem: r
+                .delivery_problem
+                .clone()
+                .zip(r.delivery_problem_since)
+                .map(|(message, since)| DeliveryProblem { message, since }),
         }
     }
 }
@@ -321,6 +339,47 @@ pub struct CampaignRecipient {
     /// sent to it).
     #[schema(schema_with = standing_schema)]
     pub status: String,
+    /// Where its message stands: `pending` (waiting for its time or a retry), `sending`, `sent`
+    /// (accepted by the relay), `failed` (refused for good; see `relay_answer`), `skipped` (its
+    /// account was deactivated before it was sent) or `cancelled`.
+    #[schema(example = "sent")]
+    pub delivery: String,
+    /// Attempts at sending it (a relay's temporary refusal is retried with back-off, up to 8).
+    #[schema(example = 1)]
+    pub attempts: i64,
+    /// When the relay accepted it (UTC).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the relay refused it for good (UTC).
+    pub failed_at: Option<DateTime<Utc>>,
+    /// The relay's last answer.
+    #[schema(example = "250 OK")]
+    pub relay_answer: Option<String>,
+    pub milestones: RecipientMilestones,
+    /// Events per kind, by people (`human`) and by machines (`automated`).
+    #[schema(value_type = Object, example = json!({"opened": {"human": 1, "automated": 2}, "clicked": {"human": 1, "automated": 0}}))]
+    pub event_counts: serde_json::Value,
+    /// When its personal data was erased or pseudonymised (its address and name are placeholders since).
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+/// The first time (UTC) a recipient reached each milestone: by a person, and by anyone (`*_any_at`,
+/// scanners and proxies included).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecipientMilestones {
+    /// First human open.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// First open by anyone.
+    pub opened_any_at: Option<DateTime<Utc>>,
+    /// First human click.
+    pub clicked_at: Option<DateTime<Utc>>,
+    /// First click by anyone.
+    pub clicked_any_at: Option<DateTime<Utc>>,
+    /// First human submission of the landing form.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// First submission by anyone.
+    pub submitted_any_at: Option<DateTime<Utc>>,
+    /// First report.
+    pub reported_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) fn kind_schema() -> ObjectBuilder {

@@ -7,6 +7,7 @@ pub mod admins;
 pub mod allowance;
 pub mod allowlisting;
 pub mod api_keys;
+pub mod campaign_results;
 pub mod campaigns;
 pub mod customer_groups;
 pub mod customer_lists;

@@ -19,6 +19,7 @@ pub mod phishing_scenarios;
 pub mod platform;
 pub mod provisioning;
 pub mod tiers;
+pub mod tracking;
 
 /// Every operation of the API, registered once, in matching order.
 pub fn operations() -> crate::operations::Operations {
@@ -32,6 +33,7 @@ pub fn operations() -> crate::operations::Operations {
     onboarding::configure(&mut ops);
     phishing_scenarios::configure(&mut ops);
     campaigns::configure(&mut ops);
+    tracking::configure(&mut ops);
     allowlisting::configure(&mut ops);
     maa::configure(&mut ops);
     tiers::configure(&mut ops);

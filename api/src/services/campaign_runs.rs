@@ -3,28 +3,34 @@
 //! resume, cancel and complete, planning a scheduled campaign again after an
 //! edit, and the job that starts a scheduled campaign when it is due.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use domain::audit::{ActorType, AuditAction};
+use domain::audit::AuditAction;
 use domain::campaigns::gates::{LaunchFacts, launch_blockers};
 use domain::campaigns::lifecycle::{CampaignStatus, Command, SystemEvent};
 use domain::campaigns::planner::{PlannedSend, ceil_minute, plan, span};
+use domain::campaigns::results::Breakdown;
 use domain::campaigns::schedule::Schedule;
 use domain::campaigns::targets::Targets;
 use domain::onboarding::DeliveryTestStatus;
+use persistence::campaign_counters as counters;
 use persistence::campaign_recipients::{self as recipients, RecipientRecord, TargetAccount};
+use persistence::campaign_sending;
 use persistence::campaigns::{self as stored, CampaignRecord, PlanSummary, StatusChange};
 use persistence::customers::CustomerRecord;
 use persistence::jobs::NewJob;
 use persistence::{DbConnection, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Actor, AuditEvent, Caller};
+use crate::auth::{AuditEvent, Caller};
 use crate::error::{Blocker, InvalidField};
 use crate::jobs::{Handler, JobContext};
 use crate::problems::ProblemCode;
 use crate::resources::campaigns::{Campaign, LaunchCheck};
+use crate::services::campaign_reports::store_report;
+use crate::services::campaign_sending::{start_senders, system_actor};
 use crate::services::campaigns::{CampaignError, Definition, campaign, campaign_at, customer};
 
 /// The job that starts a scheduled campaign when its first send is due.
@@ -158,10 +164,12 @@ fn write_plan(
                 scenario_id: campaign.scenario_ids.get(p.scenario).cloned().unwrap_or_default(),
                 planned_at: p.at.naive_utc(),
                 created_at: at.naive_utc(),
+                due_at: Some(p.at.naive_utc()),
             }
         })
         .collect();
     recipients::insert_all(tx, &rows)?;
+    counters::create(tx, &campaign.msp_id, &campaign.id, &counter_rows(&rows))?;
     let (first, last) = span(plan).unwrap_or((at, at));
     let summary = PlanSummary {
         recipients: i64::try_from(rows.len()).unwrap_or(i64::MAX),
@@ -179,6 +187,18 @@ fn write_plan(
         persistence::jobs::enqueue(tx, &job, at)?;
     }
     Ok(summary)
+}
+
+/// The counter rows of a plan: the whole campaign, each department, each
+/// scenario, with their recipients.
+fn counter_rows(rows: &[RecipientRecord]) -> Vec<(Breakdown, String, i64)> {
+    let mut tally: BTreeMap<(Breakdown, String), i64> = BTreeMap::new();
+    for row in rows {
+        *tally.entry((Breakdown::Department, row.department.clone().unwrap_or_default())).or_default() += 1;
+        *tally.entry((Breakdown::Scenario, row.scenario_id.clone())).or_default() += 1;
+    }
+    let all = (Breakdown::All, String::new(), i64::try_from(rows.len()).unwrap_or(i64::MAX));
+    std::iter::once(all).chain(tally.into_iter().map(|((b, key), n)| (b, key, n))).collect()
 }
 
 /// Launches campaign `id`: every gate must pass; its recipients are
@@ -217,6 +237,9 @@ pub fn launch(
         to == CampaignStatus::Scheduled,
         at,
     )?;
+    if to == CampaignStatus::Sending {
+        start_senders(tx, msp_id, id, "start", at)?;
+    }
     let after = Campaign::from(&campaign(tx, msp_id, customer_id, id)?);
     caller.record(
         tx,
@@ -256,6 +279,7 @@ pub fn replan(
 ) -> Result<(), CampaignError> {
     let current = campaign(tx, &customer.msp_id, &customer.id, id)?;
     recipients::delete_all(tx, &customer.msp_id, id)?;
+    counters::delete(tx, &customer.msp_id, id)?;
     let accounts = recipients::resolve(tx, &customer.msp_id, &customer.id, &next.targets)?;
     if accounts.is_empty() {
         return Err(CampaignError::Invalid(vec![InvalidField::at(
@@ -287,6 +311,17 @@ pub fn command(
     let change = StatusChange { from: current.status, to, expected: Some(expected.unwrap_or(&read)), at };
     if !stored::change_status(tx, msp_id, id, &change)? {
         return Err(lost_race(tx, msp_id, customer_id, id, expected, command)?);
+    }
+    match command {
+        Command::Resume => start_senders(tx, msp_id, id, &format!("resume:{}", at.timestamp_micros()), at)?,
+        Command::Cancel => {
+            campaign_sending::cancel_unsent(tx, id)?;
+        }
+        Command::Complete => {
+            campaign_sending::cancel_unsent(tx, id)?;
+            store_report(tx, msp_id, id, at)?;
+        }
+        Command::Launch | Command::Pause => {}
     }
     let action = match command {
         Command::Launch => AuditAction::CampaignLaunched,
@@ -328,12 +363,8 @@ async fn start_due(context: &JobContext) -> Result<(), String> {
             if !stored::change_status(tx, &payload.msp_id, &payload.campaign_id, &change)? {
                 return Ok(());
             }
-            let actor = Actor {
-                actor_type: ActorType::System,
-                id: "job-runner".to_owned(),
-                label: "job runner".to_owned(),
-                impersonated_customer_id: None,
-            };
+            start_senders(tx, &payload.msp_id, &payload.campaign_id, "start", now)?;
+            let actor = system_actor();
             let after = stored::find(tx, &payload.msp_id, &payload.campaign_id)?.map(|c| Campaign::from(&c));
             let event = AuditEvent::new(&payload.msp_id, AuditAction::CampaignStarted, &payload.campaign_id, now)
                 .before(&Campaign::from(&current))

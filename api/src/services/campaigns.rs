@@ -313,6 +313,8 @@ pub fn create(
         paused_at: None,
         completed_at: None,
         cancelled_at: None,
+        delivery_problem: None,
+        delivery_problem_since: None,
     };
     stored::insert(tx, &record)?;
     let created = Campaign::from(&record);

@@ -3,14 +3,19 @@
 //! be edited in each state ([`lifecycle`]), the schedule and the planner of
 //! send times ([`schedule`], [`planner`]), the launch gates ([`gates`]),
 //! whom a campaign targets ([`targets`]) and what a scenario's content may
-//! hold ([`content`]).
+//! hold ([`content`]); sending ([`sending`]), telling scanners from people
+//! ([`classify`]) and what the results are ([`results`]).
 
+pub mod classify;
 pub mod content;
 pub mod gates;
 pub mod lifecycle;
 pub mod planner;
+pub mod results;
 pub mod schedule;
+pub mod sending;
 pub mod targets;
+pub mod tracked_html;
 
 use crate::spelling::spelled_enum;
 use crate::tiers::Feature;

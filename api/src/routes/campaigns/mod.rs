@@ -6,6 +6,7 @@
 pub mod definitions;
 pub mod portfolio;
 pub mod recipients;
+pub mod results;
 pub mod transitions;
 
 use chrono::{DateTime, Utc};
@@ -66,4 +67,9 @@ pub fn configure(ops: &mut crate::operations::Operations) {
     ops.add(transitions::__path_cancel_campaign, transitions::cancel_campaign);
     ops.add(transitions::__path_complete_campaign, transitions::complete_campaign);
     ops.add(recipients::__path_list_campaign_recipients, recipients::list_campaign_recipients);
+    ops.add(results::__path_enter_recipient_report, results::enter_recipient_report);
+    ops.add(results::__path_get_campaign_results, results::get_campaign_results);
+    ops.add(results::__path_get_campaign_report, results::get_campaign_report);
+    ops.add(results::__path_list_campaign_events, results::list_campaign_events);
+    ops.add(results::__path_reclassify_campaign_event, results::reclassify_campaign_event);
 }

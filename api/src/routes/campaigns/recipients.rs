@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use domain::access::Action;
+use domain::campaigns::results::{DeliveryStatus, Outcome};
 use persistence::campaign_recipients::{self as stored, RecipientFilter, Standing};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,8 +11,10 @@ use super::customer_path;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, InvalidField};
-use crate::pagination::{Page, cut_page_with, decode_cursor, encode_cursor, id_param, link_query, page_size, path_id};
-use crate::resources::campaigns::CampaignRecipient;
+use crate::pagination::{
+    Page, cut_page_with, decode_cursor, encode_cursor, enum_param, id_param, link_query, page_size, path_id,
+};
+use crate::resources::campaigns::{CampaignRecipient, RecipientMilestones};
 use crate::services::campaigns::campaign;
 use crate::state::AppState;
 
@@ -23,6 +26,12 @@ pub struct RecipientParams {
     pub status: Option<String>,
     /// Only this department (as at launch).
     pub department: Option<String>,
+    /// `clicked`, `submitted` (a human click or submission), `reported`, `no_action` (delivered,
+    /// and no human click, submission or report) or `failed` (the relay refused it). The filters
+    /// overlap: one who clicked and reported is in both.
+    pub outcome: Option<String>,
+    /// Only recipients whose message is `pending`, `sending`, `sent`, `failed`, `skipped` or `cancelled`.
+    pub delivery: Option<String>,
     /// Only recipients of this scenario.
     #[param(value_type = Option<uuid::Uuid>)]
     pub scenario_id: Option<String>,
@@ -69,7 +78,9 @@ pub async fn list_campaign_recipients(
         }
     };
     let scenario_id = id_param("scenario_id", params.scenario_id.as_deref(), "a scenario")?;
-    let filter = RecipientFilter { department: params.department.clone(), scenario_id, standing };
+    let outcome = enum_param::<Outcome>("outcome", params.outcome.as_deref())?;
+    let delivery = enum_param::<DeliveryStatus>("delivery", params.delivery.as_deref())?;
+    let filter = RecipientFilter { department: params.department.clone(), scenario_id, standing, outcome, delivery };
     let (msp, customer, campaign_id) = (msp_id.clone(), customer_id.clone(), id.clone());
     let (zone, rows) = db::run(&state.pool, move |conn| {
         let found = campaign(conn, &msp, &customer, &campaign_id)?;
@@ -82,14 +93,17 @@ pub async fn list_campaign_recipients(
         ("status", params.status.as_deref()),
         ("department", params.department.as_deref()),
         ("scenario_id", params.scenario_id.as_deref()),
+        ("outcome", params.outcome.as_deref()),
+        ("delivery", params.delivery.as_deref()),
     ]);
     let path = format!("{}/{id}/recipients", customer_path(&customer_id));
-    let mut page = cut_page_with(&path, &query, size, rows, |(r, _)| encode_cursor(&r.id));
+    let mut page = cut_page_with(&path, &query, size, rows, |(r, _, _)| encode_cursor(&r.id));
     let items = page
         .items
         .drain(..)
-        .map(|(r, standing)| {
+        .map(|(r, p, standing)| {
             let planned_at = r.planned_at.and_utc();
+            let utc = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc());
             CampaignRecipient {
                 id: r.id,
                 account_id: r.account_id,
@@ -104,6 +118,22 @@ pub async fn list_campaign_recipients(
                     Standing::Skipped => "skipped",
                 }
                 .to_owned(),
+                delivery: p.delivery.as_str().to_owned(),
+                attempts: p.attempts,
+                sent_at: utc(p.sent_at),
+                failed_at: utc(p.failed_at),
+                relay_answer: p.relay_answer,
+                milestones: RecipientMilestones {
+                    opened_at: utc(p.opened_at),
+                    opened_any_at: utc(p.opened_any_at),
+                    clicked_at: utc(p.clicked_at),
+                    clicked_any_at: utc(p.clicked_any_at),
+                    submitted_at: utc(p.submitted_at),
+                    submitted_any_at: utc(p.submitted_any_at),
+                    reported_at: utc(p.reported_at),
+                },
+                event_counts: serde_json::from_str(&p.event_counts).unwrap_or_else(|_| serde_json::json!({})),
+                erased_at: utc(p.erased_at),
             }
         })
         .collect();

@@ -1,0 +1,58 @@
+//! The "report phishing" button of a mail add-in.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use domain::campaigns::classify::EventKind;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::{hit_of, not_found, recipient_of, tracking_answer};
+use crate::db;
+use crate::error::ApiError;
+use crate::json::ValidJson;
+use crate::services::tracking::{Hit, TrackingError, record};
+use crate::state::AppState;
+
+/// A report of a simulated message.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhishReport {
+    /// The message's tracking token: the value of its `X-MSP-Portal-Tracking` header (also the
+    /// path segment after `/t/` in its links).
+    #[schema(example = "AZOhssPUfl-KmwwdLj9KW7xR2d2wq9gQyWuS8uB0uY4", min_length = 1, max_length = 100)]
+    #[validate(length(min = 1, max = 100))]
+    pub token: String,
+}
+
+/// Reports a simulated message as phishing.
+///
+/// For the report button of a mail add-in: records a `reported` event for the recipient the
+/// message's token names (a report counts once per recipient in the results; every report is
+/// kept). No credentials: the token is the proof. 404 without detail for a token that is not one.
+#[utoipa::path(
+    post, path = "/t/report", tag = "tracking", operation_id = "reportPhish",
+    request_body = PhishReport,
+    responses(
+        (status = 204, description = "Recorded."),
+        (status = 404, description = "No such token (no body)."),
+    )
+)]
+pub async fn report_phish(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<PhishReport>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(recipient_id) = recipient_of(&state, body.0.token.trim()) else { return Ok(not_found()) };
+    let hit = Hit { reported_via: Some("add_in"), ..hit_of(&req, EventKind::Reported) };
+    let now = state.now();
+    let known = db::write(&state.pool, move |tx| match record(tx, &recipient_id, &hit, now) {
+        Ok(_) => Ok(true),
+        Err(TrackingError::UnknownRecipient) => Ok(false),
+        Err(TrackingError::Store(error)) => Err(error.into()),
+    })
+    .await?;
+    if !known {
+        return Ok(not_found());
+    }
+    Ok(tracking_answer(HttpResponse::NoContent()).finish())
+}
