@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{Offset, TimeDelta};
 use e2e_tests::browser::{Browser, PageServer, free_port};
 use e2e_tests::{Backend, SmtpSink, Tenant, TestApp, on_both_backends, spawn_app_with};
 use fantoccini::Locator;
@@ -239,6 +239,31 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
     let only_automated =
         all_items(&app, &owner.token, &format!("{campaign}/events?classification=automated&type=clicked")).await;
     assert_eq!(only_automated.len(), 1);
+    // The CSV says the same, in UTC and in Helsinki time.
+    let export = app.get(&format!("{campaign}/recipients/export"), Some(&owner.token)).await;
+    assert_eq!(export.status(), StatusCode::OK);
+    assert!(export.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let body = export.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 50);
+    let cell = |row: &csv::StringRecord, name: &str| row[header.iter().position(|h| h == name).unwrap()].to_owned();
+    let row_of = |address: &str| rows.iter().find(|r| cell(r, "email") == address).unwrap().clone();
+    let clicked = row_of(&person.to);
+    assert!(!cell(&clicked, "clicked_at").is_empty() && !cell(&clicked, "submitted_at").is_empty());
+    let local: chrono::DateTime<chrono::FixedOffset> = cell(&clicked, "clicked_at_local").parse().unwrap();
+    let utc: chrono::DateTime<chrono::Utc> = cell(&clicked, "clicked_at").parse().unwrap();
+    assert_eq!(local, utc);
+    assert_eq!(local.offset().local_minus_utc(), utc.with_timezone(&HELSINKI).offset().fix().local_minus_utc());
+    assert_eq!(cell(&clicked, "phish_prone"), "true");
+    let scanned_row = row_of(&scanned.to);
+    assert!(cell(&scanned_row, "clicked_at").is_empty() && !cell(&scanned_row, "clicked_any_at").is_empty());
+    assert_eq!(cell(&scanned_row, "phish_prone"), "false");
+    assert!(!cell(&row_of(&reporter.to), "reported_at").is_empty());
+    assert_eq!(rows.iter().filter(|r| cell(r, "phish_prone") == "true").count(), 1);
+    assert_eq!(rows.iter().filter(|r| cell(r, "delivery") == "sent").count(), 50);
+
     let (msp_id, campaign_id) = (owner.msp_id.clone(), campaign.rsplit('/').next().unwrap().to_owned());
     let stored = app
         .with_db(move |conn| {

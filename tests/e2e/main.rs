@@ -8,6 +8,7 @@ mod admins;
 mod auth;
 mod browsers;
 mod campaign_results;
+mod campaign_sending;
 mod campaign_starts;
 mod campaigns;
 mod clock;

@@ -4,6 +4,7 @@
 //! lists across all customers.
 
 pub mod definitions;
+pub mod export;
 pub mod portfolio;
 pub mod recipients;
 pub mod results;
@@ -66,6 +67,7 @@ pub fn configure(ops: &mut crate::operations::Operations) {
     ops.add(transitions::__path_resume_campaign, transitions::resume_campaign);
     ops.add(transitions::__path_cancel_campaign, transitions::cancel_campaign);
     ops.add(transitions::__path_complete_campaign, transitions::complete_campaign);
+    ops.add(export::__path_export_campaign_recipients, export::export_campaign_recipients);
     ops.add(recipients::__path_list_campaign_recipients, recipients::list_campaign_recipients);
     ops.add(results::__path_enter_recipient_report, results::enter_recipient_report);
     ops.add(results::__path_get_campaign_results, results::get_campaign_results);
