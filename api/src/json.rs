@@ -269,6 +269,17 @@ pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// For `#[serde(deserialize_with)]` on clearable integer fields of PATCH
+/// bodies: as [`nullable`], with numbers read as in [`integer`].
+pub fn nullable_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<i64>>, D::Error> {
+    match <Option<serde_json::Number> as serde::Deserialize>::deserialize(deserializer)? {
+        None => Ok(Some(None)),
+        Some(number) => {
+            integer(serde_json::Value::Number(number)).map(|n| Some(Some(n))).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
 /// For `#[serde(deserialize_with)]` on integer fields: JSON Schema counts
 /// `42.0` as the integer 42, so it is accepted; `42.5` is not an integer.
 pub fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {

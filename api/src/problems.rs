@@ -81,6 +81,7 @@ problem_codes! {
     AlreadyDecided = "already_decided", 409, "the seat expansion request was approved or rejected already";
     SeatPoolBelowAllocated = "seat_pool_below_allocated", 409, "a seat pool smaller than the seats allocated";
     AccountEmailTaken = "account_email_taken", 409, "the customer has an account with this address";
+    AccountStillActive = "account_still_active", 409, "an active account is deactivated or deleted before it is erased";
     AccountSeatLimitReached = "account_seat_limit_reached", 409, "activating would exceed the customer's seats";
     MaxMauReached = "max_mau_reached", 409, "activating would exceed the customer's max MAU threshold";
     GlobalUserLimitReached = "global_user_limit_reached", 409, "activating would exceed your MSP's global users";

@@ -143,7 +143,8 @@ impl Application {
                 .with(
                     crate::services::campaign_sending::COMPLETE_JOB,
                     crate::services::campaign_reports::complete_handler(),
-                ),
+                )
+                .with(crate::services::erasure::PSEUDONYMISE_JOB, crate::services::erasure::pseudonymise_handler()),
             &settings.jobs,
         );
         let (stop_jobs, stop) = tokio::sync::watch::channel(false);

@@ -383,6 +383,10 @@ pub enum Action<'a> {
     /// Create, change, launch, pause, resume, cancel, complete and delete
     /// one customer's campaigns.
     ManageCampaigns(&'a str),
+    /// Read the MSP's tracking settings (click delay, source lists, retention).
+    ReadTrackingSettings,
+    /// Change the MSP's tracking settings.
+    ManageTrackingSettings,
     /// Create MSPs and change their limits, list them; decide pool
     /// expansion requests.
     OperatePlatform,
@@ -406,8 +410,11 @@ impl Action<'_> {
             | Self::ReadUsage
             | Self::ReadScenarios
             | Self::ListCampaigns
+            | Self::ReadTrackingSettings
             | Self::ReadCampaigns(_) => Some(Permission::Read),
-            Self::ManageScenarios | Self::ManageCampaigns(_) => Some(Permission::ManageCustomers),
+            Self::ManageScenarios | Self::ManageCampaigns(_) | Self::ManageTrackingSettings => {
+                Some(Permission::ManageCustomers)
+            }
             Self::ManageAccounts(_) => Some(Permission::ManageCustomers),
             Self::OrderAllowance => Some(Permission::PurchaseLicenses),
             Self::ManageCustomerGroups => Some(Permission::ManageCustomers),

@@ -27,6 +27,7 @@ pub mod maa;
 pub mod msps;
 pub mod onboarding;
 pub mod pagination;
+pub mod privacy;
 pub mod scim;
 pub mod seat_expansion;
 pub mod seats;

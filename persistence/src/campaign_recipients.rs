@@ -371,3 +371,29 @@ pub fn pseudonymise_account(
         .execute(conn)?;
     Ok(ids)
 }
+
+/// Gives every recipient of a campaign not yet pseudonymised its account's
+/// pseudonym and no name; returns the recipients changed.
+pub fn pseudonymise_campaign(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    campaign_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, String)> = campaign_recipients::table
+        .filter(campaign_recipients::msp_id.eq(msp_id))
+        .filter(campaign_recipients::campaign_id.eq(campaign_id))
+        .filter(campaign_recipients::erased_at.is_null())
+        .select((campaign_recipients::id, campaign_recipients::account_id))
+        .load(conn)?;
+    for (id, account_id) in &rows {
+        diesel::update(campaign_recipients::table.filter(campaign_recipients::id.eq(id)))
+            .set((
+                campaign_recipients::email.eq(domain::privacy::pseudonymous_address(account_id)),
+                campaign_recipients::display_name.eq(None::<String>),
+                campaign_recipients::erased_at.eq(Some(at.naive_utc())),
+            ))
+            .execute(conn)?;
+    }
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}

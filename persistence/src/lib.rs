@@ -21,6 +21,7 @@ pub mod customer_lists;
 pub mod customer_sessions;
 pub mod customers;
 pub mod database;
+pub mod erasure;
 pub mod error;
 pub mod idempotency;
 pub mod jobs;

@@ -143,3 +143,48 @@ pub fn name_taken(conn: &mut DbConnection, name: &MspName) -> Result<bool, Store
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The tracking settings of MSP `id`, as stored.
+pub fn tracking_settings(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Option<domain::campaigns::tracking_settings::TrackingSettings>, StoreError> {
+    let row: Option<(i64, String, String, Option<i64>)> = msps::table
+        .find(id)
+        .select((msps::click_delay_seconds, msps::allowed_sources, msps::denied_sources, msps::result_retention_days))
+        .first(conn)
+        .optional()?;
+    let Some((click_delay_seconds, allowed, denied, result_retention_days)) = row else { return Ok(None) };
+    let parse = |list: &str| {
+        domain::client_address::parse_ranges(list).map_err(|e| StoreError::Corrupt(format!("msp {id}: sources: {e}")))
+    };
+    Ok(Some(domain::campaigns::tracking_settings::TrackingSettings {
+        click_delay_seconds,
+        allowed_sources: parse(&allowed)?,
+        denied_sources: parse(&denied)?,
+        result_retention_days,
+    }))
+}
+
+/// Stores the tracking settings of MSP `id`.
+pub fn set_tracking_settings(
+    conn: &mut DbConnection,
+    id: &str,
+    settings: &domain::campaigns::tracking_settings::TrackingSettings,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(msps::table.find(id))
+        .set((
+            msps::click_delay_seconds.eq(settings.click_delay_seconds),
+            msps::allowed_sources.eq(joined(&settings.allowed_sources)),
+            msps::denied_sources.eq(joined(&settings.denied_sources)),
+            msps::result_retention_days.eq(settings.result_retention_days),
+            msps::updated_at.eq(at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn joined<T: ToString>(items: &[T]) -> String {
+    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}

@@ -21,3 +21,4 @@ pub mod scenarios;
 pub mod seat_expansion;
 pub mod seat_pool;
 pub mod sign_in;
+pub mod tracking_settings;

@@ -20,6 +20,7 @@ pub mod platform;
 pub mod provisioning;
 pub mod tiers;
 pub mod tracking;
+pub mod tracking_settings;
 
 /// Every operation of the API, registered once, in matching order.
 pub fn operations() -> crate::operations::Operations {
@@ -34,6 +35,7 @@ pub fn operations() -> crate::operations::Operations {
     phishing_scenarios::configure(&mut ops);
     campaigns::configure(&mut ops);
     tracking::configure(&mut ops);
+    tracking_settings::configure(&mut ops);
     allowlisting::configure(&mut ops);
     maa::configure(&mut ops);
     tiers::configure(&mut ops);

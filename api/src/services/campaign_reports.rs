@@ -115,7 +115,8 @@ pub fn store_report(tx: &mut DbConnection, msp_id: &str, id: &str, at: DateTime<
         timeline: timeline(&persistence::campaign_recipients::milestone_times(tx, id)?, zone),
     };
     let text = serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    stored::set_report(tx, msp_id, id, &text)
+    stored::set_report(tx, msp_id, id, &text)?;
+    crate::services::erasure::schedule_pseudonymising(tx, msp_id, id, at, at)
 }
 
 #[derive(Debug, Deserialize)]

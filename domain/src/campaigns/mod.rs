@@ -16,6 +16,7 @@ pub mod schedule;
 pub mod sending;
 pub mod targets;
 pub mod tracked_html;
+pub mod tracking_settings;
 
 use crate::spelling::spelled_enum;
 use crate::tiers::Feature;

@@ -2,6 +2,7 @@
 //! change of status kept, because MAA is counted from them
 //! (see `domain::maa`).
 
+pub mod erase;
 pub mod import;
 pub mod status;
 
@@ -383,4 +384,5 @@ pub fn configure(ops: &mut crate::operations::Operations) {
     ops.add(status::__path_activate_account, status::activate_account);
     ops.add(status::__path_deactivate_account, status::deactivate_account);
     ops.add(status::__path_list_account_status_history, status::list_account_status_history);
+    ops.add(erase::__path_erase_account, erase::erase_account);
 }
