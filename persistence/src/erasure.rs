@@ -17,13 +17,12 @@ diesel::define_sql_function! {
     fn replace(text: diesel::sql_types::Nullable<diesel::sql_types::Text>, from: diesel::sql_types::Text, to: diesel::sql_types::Text) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
 
+/// What erasing an account reads of it: (customer, status, email, name).
+pub type ErasableAccount = (Option<String>, String, String, Option<String>);
+
 /// An account of `msp_id` by id, deleted ones included (they are kept for
-/// their history, and can be erased too): (customer, status, email, name).
-pub fn account(
-    conn: &mut DbConnection,
-    msp_id: &str,
-    id: &str,
-) -> Result<Option<(Option<String>, String, String, Option<String>)>, StoreError> {
+/// their history, and can be erased too).
+pub fn account(conn: &mut DbConnection, msp_id: &str, id: &str) -> Result<Option<ErasableAccount>, StoreError> {
     Ok(accounts::table
         .filter(accounts::msp_id.eq(msp_id))
         .filter(accounts::id.eq(id))
