@@ -223,13 +223,40 @@ const RULES: &[(&str, Access)] = &[
     ("completeCampaign",     msp(OfA, true,  false, Session::Hidden)),
     ("listCampaignRecipients", msp(OfA, true, true, Session::Hidden)),
     ("getAllowlistingKit",   msp(OfA, true,  true,  Session::Hidden)),
+    ("getCampaignResults",   msp(OfA, true,  true,  Session::Hidden)),
+    ("getCampaignReport",    msp(OfA, true,  true,  Session::Hidden)),
+    ("listCampaignEvents",   msp(OfA, true,  true,  Session::Hidden)),
+    ("reclassifyCampaignEvent", msp(OfA, true, false, Session::Hidden)),
+    ("enterRecipientReport", msp(OfA, true,  false, Session::Hidden)),
+    ("exportCampaignRecipients", msp(OfA, true, true, Session::Hidden)),
+    ("getTrackingSettings",  msp(Own, true,  true,  Session::Forbidden)),
+    ("updateTrackingSettings", msp(Own, true, false, Session::Forbidden)),
+    ("eraseAccount",         msp(OfA, true,  false, Session::Hidden)),
+    ("trackOpen",            Access::Public),
+    ("trackClick",           Access::Public),
+    ("checkClick",           Access::Public),
+    ("trackHoneypot",        Access::Public),
+    ("checkHoneypot",        Access::Public),
+    ("showLandingPage",      Access::Public),
+    ("submitLandingForm",    Access::Public),
+    ("showTeachableMoment",  Access::Public),
+    ("reportPhish",          Access::Public),
 ];
 
 /// Operations whose outcome for an allowed caller depends on the state an
 /// earlier caller left (a campaign another caller cancelled cannot be
 /// paused): for them a 409 also shows that access was granted.
-const STATE_DEPENDENT: &[&str] =
-    &["launchCampaign", "pauseCampaign", "resumeCampaign", "cancelCampaign", "completeCampaign"];
+/// A report exists only once its campaign completed; an account is erased
+/// only once it is inactive.
+const STATE_DEPENDENT: &[&str] = &[
+    "launchCampaign",
+    "pauseCampaign",
+    "resumeCampaign",
+    "cancelCampaign",
+    "completeCampaign",
+    "getCampaignReport",
+    "eraseAccount",
+];
 
 /// What one caller must get from one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,6 +380,8 @@ struct Targets {
     campaign: String,
     moving_campaign: String,
     spare_campaign: String,
+    recipient: String,
+    event: String,
 }
 
 fn fill_path(operation: &Operation, targets: &Targets) -> String {
@@ -360,12 +389,16 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
     let pick = |spare: &'static str, spare_target: &String, target: &String| -> String {
         if operation.id == spare { spare_target.clone() } else { target.clone() }
     };
+    let pick_any = |spares: &[&str], spare_target: &String, target: &String| -> String {
+        if spares.contains(&operation.id.as_str()) { spare_target.clone() } else { target.clone() }
+    };
     let request = match operation.id.as_str() {
         "rejectSeatExpansionRequest" => &targets.request_to_reject,
         _ => &targets.request_to_approve,
     };
     let campaign = match operation.id.as_str() {
         "deleteCampaign" => &targets.spare_campaign,
+        "getCampaignReport" => &targets.campaign,
         id if STATE_DEPENDENT.contains(&id) => &targets.moving_campaign,
         _ => &targets.campaign,
     };
@@ -374,7 +407,13 @@ fn fill_path(operation: &Operation, targets: &Targets) -> String {
         .replace("{campaign_id}", campaign)
         .replace("{scenario_id}", &pick("deletePhishingScenario", &targets.spare_scenario, &targets.scenario))
         .replace("{customer_id}", &targets.customer)
-        .replace("{account_id}", &pick("deleteAccount", &targets.spare_account, &targets.account))
+        .replace(
+            "{account_id}",
+            &pick_any(&["deleteAccount", "eraseAccount"], &targets.spare_account, &targets.account),
+        )
+        .replace("{recipient_id}", &targets.recipient)
+        .replace("{event_id}", &targets.event)
+        .replace("{token}", "AZOhssPUfl-KmwwdLj9KW7xR2d2wq9gQyWuS8uB0uY4")
         .replace("{test_id}", &targets.delivery_test)
         .replace("{step}", "email_config")
         .replace("{group_id}", &pick("deleteCustomerGroup", &targets.spare_group, &targets.group))
@@ -434,6 +473,12 @@ fn body_for(operation: &str, n: usize) -> Value {
         "previewPhishingScenario" => json!({ "display_name": format!("Matrix {n}") }),
         "createCampaign" => campaign_body(&format!("Matrix campaign {n}")),
         "updateCampaign" => json!({ "name": format!("Matrix campaign renamed {n}") }),
+        "reclassifyCampaignEvent" => {
+            json!({ "classification": if n.is_multiple_of(2) { "human" } else { "automated" } })
+        }
+        "updateTrackingSettings" => json!({ "click_delay_seconds": 15 + n % 5 }),
+        "reportPhish" => json!({ "token": format!("not-a-token-{n}") }),
+        "submitLandingForm" => json!({ "password": format!("matrix {n}") }),
         other => panic!("{other} takes a request body but the matrix has none for it: add one to body_for"),
     }
 }
@@ -579,6 +624,47 @@ async fn build_world(app: &TestApp) -> World {
     let moving_campaign = create_in(app, &a, &campaigns, campaign_body("Alpha moving campaign")).await;
     let spare_campaign = create_in(app, &a, &campaigns, campaign_body("Alpha spare campaign")).await;
 
+    // A recipient of the campaign with one tracking event, for the results' operations.
+    let (msp_id, campaign_id, account_id) = (a.msp_id.clone(), text(&campaign["id"]), text(&account["id"]));
+    let at = app.now();
+    let (recipient, event) = app
+        .with_db(move |conn| {
+            let recipient = persistence::campaign_recipients::RecipientRecord {
+                id: persistence::new_id(),
+                msp_id: msp_id.clone(),
+                campaign_id: campaign_id.clone(),
+                account_id,
+                email: "tracked@alpha-one.example".to_owned(),
+                display_name: None,
+                department: None,
+                scenario_id: "00000000-0000-7000-8000-000000000003".to_owned(),
+                planned_at: at.naive_utc(),
+                created_at: at.naive_utc(),
+                due_at: Some(at.naive_utc()),
+            };
+            persistence::campaign_recipients::insert_all(conn, std::slice::from_ref(&recipient)).unwrap();
+            let event = persistence::campaign_events::EventRecord {
+                id: persistence::new_id(),
+                msp_id,
+                campaign_id,
+                recipient_id: recipient.id.clone(),
+                kind: domain::campaigns::classify::EventKind::Clicked,
+                classification: domain::campaigns::classify::Classification::Automated,
+                reasons: vec![domain::campaigns::classify::Reason::ScannerUserAgent],
+                occurred_at: at,
+                late: false,
+                source_address: Some("203.0.113.9".to_owned()),
+                user_agent: Some("python-requests/2.32".to_owned()),
+                field_names: None,
+                reported_via: None,
+                reclassified_by: None,
+                reclassified_at: None,
+            };
+            persistence::campaign_events::insert(conn, &event).unwrap();
+            (recipient.id, event.id)
+        })
+        .await;
+
     // Bad credentials, all made from A's owner's own claims.
     let sid = app.token_keys().verify(&a.token, app.now()).expect("the owner's token verifies").sid;
     let now = chrono::Utc::now();
@@ -627,6 +713,7 @@ async fn build_world(app: &TestApp) -> World {
     for made in [&scenario, &spare_scenario, &campaign, &moving_campaign, &spare_campaign] {
         markers.extend([text(&made["id"]), text(&made["name"])]);
     }
+    markers.extend([recipient.clone(), event.clone(), "tracked@alpha-one.example".to_owned()]);
     for account in [&account, &spare_account] {
         markers.extend([text(&account["id"]), text(&account["email"])]);
     }
@@ -652,12 +739,16 @@ async fn build_world(app: &TestApp) -> World {
         campaign: text(&campaign["id"]),
         moving_campaign: text(&moving_campaign["id"]),
         spare_campaign: text(&spare_campaign["id"]),
+        recipient,
+        event,
     };
     World { tokens, logout_tokens, targets, markers }
 }
 
 /// What came back.
 struct Reply {
+    /// A reply to `HEAD`: headers only.
+    head: bool,
     status: StatusCode,
     content_type: String,
     has_request_id: bool,
@@ -666,6 +757,7 @@ struct Reply {
 
 async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
     let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let head = method == Method::HEAD;
     let mut request = app.client.request(method, app.url(path));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -684,7 +776,7 @@ async fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body
     let content_type =
         response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let has_request_id = response.headers().contains_key("x-request-id");
-    Reply { status, content_type, has_request_id, body: response.text().await.unwrap() }
+    Reply { head, status, content_type, has_request_id, body: response.text().await.unwrap() }
 }
 
 /// Checks that an error reply is a well-formed problem+json; for MSP and
@@ -695,6 +787,10 @@ fn check_problem(reply: &Reply, public: bool) -> Result<(), String> {
     }
     if !reply.has_request_id {
         return Err("no X-Request-Id".to_owned());
+    }
+    if reply.head {
+        // Headers only: the problem's type was checked above.
+        return Ok(());
     }
     let problem: Value = serde_json::from_str(&reply.body).map_err(|e| format!("problem body is not JSON: {e}"))?;
     let code = problem["code"].as_str().unwrap_or_default();

@@ -1,7 +1,7 @@
 //! Tracking: the public endpoints behind every simulated message's links,
 //! outside `/api/v1` and without credentials (the token in the path is the
 //! recipient's, verified before the database is asked; an unknown or
-//! malformed one is a bare 404). The open pixel, the click and its landing
+//! malformed one is the plain 404 `not_found`, which tells nothing more). The open pixel, the click and its landing
 //! page, the landing form's submission (field names kept, never values),
 //! the teachable moment, the honeypot link only machines follow, and the
 //! report button of a mail add-in.
@@ -22,9 +22,10 @@ use domain::campaigns::classify::EventKind;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// A bare 404: nothing says whether the token was ever one.
+/// The API's plain 404 (`not_found`): nothing says whether the token was
+/// ever one, or why it is not.
 fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+    actix_web::ResponseError::error_response(&crate::error::ApiError::NotFound)
 }
 
 /// Headers of every tracking answer: never cached (each open counts), no

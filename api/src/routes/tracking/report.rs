@@ -28,13 +28,13 @@ pub struct PhishReport {
 ///
 /// For the report button of a mail add-in: records a `reported` event for the recipient the
 /// message's token names (a report counts once per recipient in the results; every report is
-/// kept). No credentials: the token is the proof. 404 without detail for a token that is not one.
+/// kept). No credentials: the token is the proof. A token that is not one is the plain 404 `not_found`.
 #[utoipa::path(
     post, path = "/t/report", tag = "tracking", operation_id = "reportPhish",
     request_body = PhishReport,
     responses(
         (status = 204, description = "Recorded."),
-        (status = 404, description = "No such token (no body)."),
+        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn report_phish(
