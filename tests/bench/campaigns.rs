@@ -31,7 +31,7 @@ fn memory_mib(pid: u32) -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-async fn roomy(app: &TestApp, name: &str) -> Tenant {
+pub(crate) async fn roomy(app: &TestApp, name: &str) -> Tenant {
     let tenant = app.tenant(name).await;
     let limits = domain::msps::MspLimits {
         max_organizations: 10_000,
@@ -44,7 +44,7 @@ async fn roomy(app: &TestApp, name: &str) -> Tenant {
 }
 
 /// A live customer with `accounts` active accounts and a confirmed delivery test.
-async fn big_live_customer(app: &TestApp, tenant: &Tenant, accounts: usize) -> String {
+pub(crate) async fn big_live_customer(app: &TestApp, tenant: &Tenant, accounts: usize) -> String {
     let body = json!({ "name": "Big Oy", "domains": ["big.bench.example"], "country": "FI",
         "timezone": "Europe/Helsinki", "seats": accounts, "tier": "starter" });
     let customer: Value = app.post("/api/v1/customers", Some(&tenant.token), &body).await.json().await.unwrap();

@@ -18,6 +18,7 @@
 
 mod campaigns;
 mod scim;
+mod sending;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -517,5 +518,8 @@ async fn main() {
     }
     if only.is_none() || only.as_deref() == Some("campaigns") {
         campaigns::run(seconds, concurrency).await;
+    }
+    if only.is_none() || only.as_deref() == Some("sending") {
+        sending::run(seconds, concurrency).await;
     }
 }

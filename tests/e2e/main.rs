@@ -9,6 +9,7 @@ mod auth;
 mod browsers;
 mod campaign_privacy;
 mod campaign_results;
+mod campaign_senders;
 mod campaign_sending;
 mod campaign_starts;
 mod campaigns;

@@ -51,6 +51,11 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// How many messages arrived so far.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.maildir.path().join("mail/new")).map(|d| d.flatten().count()).unwrap_or(0)
+    }
+
     /// Every message received so far, exactly as it arrived.
     pub fn raw_messages(&self) -> Vec<String> {
         let new = self.maildir.path().join("mail/new");

@@ -5,10 +5,12 @@
 //! nothing was delivered.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::campaigns::results::{Counters, Rates};
+use domain::campaigns::classify::{Classification, EventKind, Reason};
+use domain::campaigns::results::{Counters, DeliveryStatus, Outcome, Rates};
 use persistence::campaign_events::EventRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 
 /// A milestone counted two ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -191,15 +193,11 @@ pub struct CampaignEvent {
     /// The recipient.
     #[schema(format = Uuid)]
     pub recipient_id: String,
-    /// `opened`, `clicked`, `submitted`, `reported` or `honeypot` (the hidden link only machines follow).
-    #[schema(example = "clicked")]
+    #[schema(schema_with = event_kind_schema)]
     pub kind: String,
-    /// `human` or `automated`; only human events count in rates.
-    #[schema(example = "automated")]
+    #[schema(schema_with = classification_schema)]
     pub classification: String,
-    /// Why: `honeypot`, `head_request`, `scanner_user_agent`, `too_soon_after_delivery`, `burst`,
-    /// `denied_source`, `reclassified`.
-    #[schema(example = json!(["scanner_user_agent", "too_soon_after_delivery"]))]
+    #[schema(schema_with = reasons_schema)]
     pub reasons: Vec<String>,
     /// When (UTC).
     pub occurred_at: DateTime<Utc>,
@@ -238,4 +236,59 @@ impl From<EventRecord> for CampaignEvent {
             reclassified_at: e.reclassified_at,
         }
     }
+}
+
+fn words(spellings: Vec<&'static str>, description: &str, example: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(spellings))
+        .examples([example.to_owned()])
+}
+
+/// The outcome filter of recipients.
+pub(crate) fn outcome_schema() -> ObjectBuilder {
+    words(
+        Outcome::spellings(),
+        "`clicked`, `submitted` (a human click or submission), `reported`, `no_action` (delivered, and no human \
+         click, submission or report) or `failed` (the relay refused it). The filters overlap: one who clicked and \
+         reported is in both.",
+        "clicked",
+    )
+}
+
+/// Where a recipient's message stands.
+pub(crate) fn delivery_schema() -> ObjectBuilder {
+    words(
+        DeliveryStatus::spellings(),
+        "`pending` (waiting for its time or a retry), `sending`, `sent` (accepted by the relay), `failed` (refused \
+         for good), `skipped` (its account was deactivated before it was sent) or `cancelled`.",
+        "sent",
+    )
+}
+
+/// What a tracking event records.
+pub(crate) fn event_kind_schema() -> ObjectBuilder {
+    words(
+        EventKind::spellings(),
+        "`opened`, `clicked`, `submitted`, `reported`, or `honeypot` (the hidden link only machines follow).",
+        "clicked",
+    )
+}
+
+/// Who caused an event.
+pub(crate) fn classification_schema() -> ObjectBuilder {
+    words(Classification::spellings(), "`human` (counts in the rates) or `automated`.", "human")
+}
+
+/// Why an event was classified as it was.
+pub(crate) fn reasons_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(words(
+            Reason::spellings(),
+            "`honeypot`, `head_request`, `scanner_user_agent`, `too_soon_after_delivery`, `burst`, \
+             `denied_source`, `reclassified` (set by hand).",
+            "scanner_user_agent",
+        ))
+        .description(Some("Why: the rules that made it automated (empty for a person), or `reclassified`."))
 }

@@ -339,10 +339,7 @@ pub struct CampaignRecipient {
     /// sent to it).
     #[schema(schema_with = standing_schema)]
     pub status: String,
-    /// Where its message stands: `pending` (waiting for its time or a retry), `sending`, `sent`
-    /// (accepted by the relay), `failed` (refused for good; see `relay_answer`), `skipped` (its
-    /// account was deactivated before it was sent) or `cancelled`.
-    #[schema(example = "sent")]
+    #[schema(schema_with = crate::resources::campaign_results::delivery_schema)]
     pub delivery: String,
     /// Attempts at sending it (a relay's temporary refusal is retried with back-off, up to 8).
     #[schema(example = 1)]

@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::pagination::{enum_param, path_id};
+use crate::resources::campaign_results::outcome_schema;
 use crate::services::campaigns::campaign;
 use crate::state::AppState;
 
@@ -50,7 +51,7 @@ const HEADER: [&str; 22] = [
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// Only recipients with this outcome: `clicked`, `submitted`, `reported`, `no_action`, `failed`.
+    #[param(schema_with = outcome_schema)]
     pub outcome: Option<String>,
 }
 

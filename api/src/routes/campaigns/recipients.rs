@@ -14,6 +14,7 @@ use crate::error::{ApiError, InvalidField};
 use crate::pagination::{
     Page, cut_page_with, decode_cursor, encode_cursor, enum_param, id_param, link_query, page_size, path_id,
 };
+use crate::resources::campaign_results::{delivery_schema, outcome_schema};
 use crate::resources::campaigns::{CampaignRecipient, RecipientMilestones};
 use crate::services::campaigns::campaign;
 use crate::state::AppState;
@@ -26,11 +27,9 @@ pub struct RecipientParams {
     pub status: Option<String>,
     /// Only this department (as at launch).
     pub department: Option<String>,
-    /// `clicked`, `submitted` (a human click or submission), `reported`, `no_action` (delivered,
-    /// and no human click, submission or report) or `failed` (the relay refused it). The filters
-    /// overlap: one who clicked and reported is in both.
+    #[param(schema_with = outcome_schema)]
     pub outcome: Option<String>,
-    /// Only recipients whose message is `pending`, `sending`, `sent`, `failed`, `skipped` or `cancelled`.
+    #[param(schema_with = delivery_schema)]
     pub delivery: Option<String>,
     /// Only recipients of this scenario.
     #[param(value_type = Option<uuid::Uuid>)]

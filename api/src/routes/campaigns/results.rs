@@ -7,7 +7,6 @@ use domain::access::Action;
 use domain::campaigns::classify::{Classification, EventKind};
 use persistence::campaign_events::EventFilter;
 use serde::Deserialize;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -21,7 +20,9 @@ use crate::pagination::{
     Page, cut_page_with, decode_cursor, encode_cursor, enum_param, id_param, link_query, page_size, path_id,
 };
 use crate::problems::ProblemCode;
-use crate::resources::campaign_results::{CampaignEvent, CampaignReport, CampaignResults};
+use crate::resources::campaign_results::{
+    CampaignEvent, CampaignReport, CampaignResults, classification_schema, event_kind_schema,
+};
 use crate::services::{campaign_reports, campaign_results as service};
 use crate::state::AppState;
 
@@ -88,11 +89,10 @@ pub async fn get_campaign_report(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
-    /// `opened`, `clicked`, `submitted`, `reported` or `honeypot`.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", schema_with = event_kind_schema)]
     pub kind: Option<String>,
-    /// `human` or `automated`.
+    #[param(schema_with = classification_schema)]
     pub classification: Option<String>,
     /// Only this recipient's.
     #[param(value_type = Option<uuid::Uuid>)]
@@ -156,14 +156,6 @@ pub async fn list_campaign_events(
 pub struct EventClassification {
     #[schema(schema_with = classification_schema)]
     pub classification: String,
-}
-
-fn classification_schema() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some("`human` (counts in the rates) or `automated`."))
-        .enum_values(Some(Classification::spellings()))
-        .examples(["human"])
 }
 
 /// Sets an event human or automated by hand.
