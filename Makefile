@@ -45,7 +45,7 @@ openapi:
 	$(CARGO) run -q -p api --bin msp-portal -- openapi > $(OPENAPI_JSON)
 
 ## openapi-validate: check the committed contract with an OpenAPI 3.1 validator nobody here wrote
-openapi-validate: $(PYDEPS)/.installed-2
+openapi-validate: $(PYDEPS)/.installed-3
 	PYTHONPATH=$(PYDEPS) python3 -m openapi_spec_validator --schema 3.1.0 $(OPENAPI_JSON)
 
 ## openapi-lint: Spectral (ruleset spectral:oas) must find no error and no warning in the committed contract
@@ -58,10 +58,10 @@ $(SPECTRAL)/.installed:
 	touch $@
 
 ## pydeps: the Python tools the suite uses: the OpenAPI validator and the SMTP sink (aiosmtpd) e-mail tests read from
-pydeps: $(PYDEPS)/.installed-2
+pydeps: $(PYDEPS)/.installed-3
 
-$(PYDEPS)/.installed-2:
-	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0' 'aiosmtpd==1.4.6'
+$(PYDEPS)/.installed-3:
+	python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target $(PYDEPS) 'openapi-spec-validator==0.9.0' 'aiosmtpd==1.4.6' 'dkimpy==1.1.8'
 	touch $@
 
 ## pyscim: the SCIM compliance checker (`scim2 test` from scim2-cli, with scim2-tester) the SCIM tests run

@@ -34,6 +34,8 @@ pub struct Settings {
     /// The key of tracking links (`TRACKING_SECRET`); derived from the
     /// token secret when unset.
     pub tracking_secret: Option<Vec<u8>>,
+    /// DKIM signing of simulations (`DKIM_PRIVATE_KEY_FILE`, `DKIM_SELECTOR`); unsigned when unset.
+    pub dkim: Option<crate::simulation_mail::DkimKey>,
     /// `ONBOARDING_ATTENTION_DAYS`: days in onboarding after which a customer
     /// is on the setup-incomplete list (default 7).
     pub attention_days: i64,
@@ -69,6 +71,12 @@ pub enum ConfigError {
     /// `JWT_SECRET` is too short to be safe.
     #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
     ShortSecret,
+    /// `TRACKING_SECRET` is too short to be safe.
+    #[error("TRACKING_SECRET must be at least {MIN_SECRET_BYTES} bytes long")]
+    ShortTrackingSecret,
+    /// The DKIM key cannot be read or used.
+    #[error("DKIM_PRIVATE_KEY_FILE: {0}")]
+    Dkim(String),
     /// A numeric variable is not a positive number.
     #[error("{0} must be a positive integer")]
     NotANumber(&'static str),
@@ -123,9 +131,17 @@ impl Settings {
                 .map(|d| d.trim().to_ascii_lowercase())
                 .unwrap_or_else(|| DEFAULT_SIMULATION_DOMAIN.to_owned()),
             tracking_secret: match var("TRACKING_SECRET") {
-                Some(secret) if secret.len() < MIN_SECRET_BYTES => return Err(ConfigError::ShortSecret),
+                Some(secret) if secret.len() < MIN_SECRET_BYTES => return Err(ConfigError::ShortTrackingSecret),
                 other => other.map(String::into_bytes),
             },
+            dkim: var("DKIM_PRIVATE_KEY_FILE")
+                .map(|path| {
+                    let pem =
+                        std::fs::read_to_string(path.trim()).map_err(|e| ConfigError::Dkim(format!("{path}: {e}")))?;
+                    let selector = var("DKIM_SELECTOR").unwrap_or_else(|| "simulation".to_owned());
+                    crate::simulation_mail::DkimKey::from_pem(&selector, &pem).map_err(ConfigError::Dkim)
+                })
+                .transpose()?,
             login_policy: domain::login_protection::LoginPolicy::default(),
             clock: crate::clock::Clock::system(),
             cors_allowed_origins: crate::cors::AllowedOrigin::parse_list(

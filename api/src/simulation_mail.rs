@@ -3,6 +3,9 @@
 //! names (so that gateways recognise simulations), a plain-text and an HTML
 //! part; and what the relay's answer to it means.
 
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm, DkimSigningKey,
+};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncTransport, Message};
@@ -51,6 +54,47 @@ impl Header for TrackingToken {
     }
 }
 
+/// The DKIM key simulations are signed with: a selector and an RSA private
+/// key (PKCS#1 PEM), checked when read.
+#[derive(Clone)]
+pub struct DkimKey {
+    selector: String,
+    pem: String,
+}
+
+impl std::fmt::Debug for DkimKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DkimKey").field("selector", &self.selector).finish_non_exhaustive()
+    }
+}
+
+impl DkimKey {
+    /// The key in `pem`, published under `selector`.
+    pub fn from_pem(selector: &str, pem: &str) -> Result<Self, String> {
+        DkimSigningKey::new(pem, DkimSigningAlgorithm::Rsa)
+            .map_err(|e| format!("not an RSA private key (PKCS#1 PEM): {e}"))?;
+        let selector = selector.trim();
+        if selector.is_empty() || !selector.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+            return Err(format!("DKIM_SELECTOR {selector:?} is not a DNS label"));
+        }
+        Ok(Self { selector: selector.to_owned(), pem: pem.to_owned() })
+    }
+
+    /// The signing configuration for `domain`: the sender, recipient,
+    /// subject, date, message id and the simulation header are signed,
+    /// relaxed canonicalisation (relays rewrap headers).
+    pub fn config(&self, domain: &str) -> Result<DkimConfig, String> {
+        let key = DkimSigningKey::new(&self.pem, DkimSigningAlgorithm::Rsa).map_err(|e| e.to_string())?;
+        let headers = ["From", "To", "Subject", "Date", "Message-ID", SIMULATION_HEADER]
+            .into_iter()
+            .map(HeaderName::new_from_ascii_str)
+            .collect();
+        let canonicalization =
+            DkimCanonicalization { header: DkimCanonicalizationType::Relaxed, body: DkimCanonicalizationType::Relaxed };
+        Ok(DkimConfig::new(self.selector.clone(), domain.to_owned(), key, headers, canonicalization))
+    }
+}
+
 /// One simulated message, rendered.
 #[derive(Debug, Clone)]
 pub struct Simulation<'a> {
@@ -78,8 +122,9 @@ pub struct Simulation<'a> {
     pub token: &'a str,
 }
 
-/// The message, or why it cannot be written (an address that is not one).
-pub fn message(simulation: Simulation<'_>) -> Result<Message, String> {
+/// The message, signed with `dkim` when given, or why it cannot be
+/// written (an address that is not one).
+pub fn message(simulation: Simulation<'_>, dkim: Option<&DkimConfig>) -> Result<Message, String> {
     let from = Mailbox::new(
         Some(simulation.from_name.to_owned()),
         simulation.from_address.parse().map_err(|e| format!("sender address: {e}"))?,
@@ -88,7 +133,7 @@ pub fn message(simulation: Simulation<'_>) -> Result<Message, String> {
         simulation.to_name.map(str::to_owned),
         simulation.to_address.parse().map_err(|e| format!("recipient address: {e}"))?,
     );
-    Message::builder()
+    let mut message = Message::builder()
         .from(from)
         .to(to)
         .subject(simulation.subject)
@@ -96,7 +141,11 @@ pub fn message(simulation: Simulation<'_>) -> Result<Message, String> {
         .header(SimulationMarker(simulation.customer_id.to_owned()))
         .header(TrackingToken(simulation.token.to_owned()))
         .multipart(MultiPart::alternative_plain_html(simulation.text, simulation.html))
-        .map_err(|e| format!("message: {e}"))
+        .map_err(|e| format!("message: {e}"))?;
+    if let Some(dkim) = dkim {
+        message.sign(dkim);
+    }
+    Ok(message)
 }
 
 impl Delivery {

@@ -79,6 +79,12 @@ impl Application {
             tracking_key: tracking_key.clone(),
             public_url: settings.public_url.clone(),
             simulation_domain: settings.simulation_domain.clone(),
+            dkim: settings
+                .dkim
+                .as_ref()
+                .map(|key| key.config(&settings.simulation_domain).map(std::sync::Arc::new))
+                .transpose()
+                .map_err(StartupError::Other)?,
         };
         let state = web::Data::new(AppState {
             tracking_key,

@@ -45,11 +45,21 @@ pub(crate) async fn roomy(app: &TestApp, name: &str) -> Tenant {
 
 /// A live customer with `accounts` active accounts and a confirmed delivery test.
 pub(crate) async fn big_live_customer(app: &TestApp, tenant: &Tenant, accounts: usize) -> String {
-    let body = json!({ "name": "Big Oy", "domains": ["big.bench.example"], "country": "FI",
+    big_live_customer_named(app, tenant, accounts, "big.bench.example").await
+}
+
+/// Like [`big_live_customer`], on the e-mail domain `mail_domain`.
+pub(crate) async fn big_live_customer_named(
+    app: &TestApp,
+    tenant: &Tenant,
+    accounts: usize,
+    mail_domain: &str,
+) -> String {
+    let body = json!({ "name": format!("Customer of {mail_domain}"), "domains": [mail_domain], "country": "FI",
         "timezone": "Europe/Helsinki", "seats": accounts, "tier": "starter" });
     let customer: Value = app.post("/api/v1/customers", Some(&tenant.token), &body).await.json().await.unwrap();
     let id = customer["id"].as_str().unwrap().to_owned();
-    let (msp_id, customer_id) = (tenant.msp_id.clone(), id.clone());
+    let (msp_id, customer_id, mail_domain) = (tenant.msp_id.clone(), id.clone(), mail_domain.to_owned());
     let now = chrono::Utc::now().naive_utc();
     app.with_db(move |conn| {
         use domain::accounts::AccountStatus;
@@ -58,7 +68,7 @@ pub(crate) async fn big_live_customer(app: &TestApp, tenant: &Tenant, accounts: 
                 id: persistence::new_id(),
                 msp_id: msp_id.clone(),
                 customer_id: Some(customer_id.clone()),
-                email: format!("user{n:06}@big.bench.example"),
+                email: format!("user{n:06}@{mail_domain}"),
                 display_name: Some(format!("User {n}")),
                 department: Some(["Finance", "Sales", "IT", "Operations"][n % 4].to_owned()),
                 external_id: None,
@@ -76,7 +86,7 @@ pub(crate) async fn big_live_customer(app: &TestApp, tenant: &Tenant, accounts: 
             id: persistence::new_id(),
             msp_id,
             customer_id,
-            recipient: "it@big.bench.example".to_owned(),
+            recipient: format!("it@{mail_domain}"),
             token_hash: "bench".to_owned(),
             status: domain::onboarding::DeliveryTestStatus::Confirmed,
             relay_response: Some("250 OK".to_owned()),
@@ -144,6 +154,91 @@ async fn launch_bench(backend: Backend, label: &str) {
         launched["first_send_at"].as_str().unwrap_or("?"),
         launched["last_send_at"].as_str().unwrap_or("?"),
     );
+    results_bench(&app, &tenant, &server.address, &customer, &campaign, label).await;
+}
+
+/// Median milliseconds of `times` GETs of `url`, and the bytes of the last.
+async fn median_ms(client: &reqwest::Client, token: &str, url: &str, times: usize) -> (f64, usize) {
+    let mut took = Vec::with_capacity(times);
+    let mut bytes = 0;
+    for _ in 0..times {
+        let started = Instant::now();
+        let response = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
+        bytes = response.bytes().await.unwrap().len();
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    took.sort_by(f64::total_cmp);
+    (took[times / 2], bytes)
+}
+
+/// The results of the 100,000-recipient campaign (every message marked
+/// sent, one in a hundred clicked) next to a 10-recipient campaign's.
+async fn results_bench(app: &TestApp, tenant: &Tenant, server: &str, customer: &str, campaign: &str, label: &str) {
+    let campaign_id = campaign.rsplit('/').next().unwrap().to_owned();
+    let msp_id = tenant.msp_id.clone();
+    app.with_db(move |conn| {
+        use diesel::prelude::*;
+        let now = chrono::Utc::now().naive_utc();
+        let recipients = persistence::campaign_recipients::list(
+            conn,
+            &msp_id,
+            &campaign_id,
+            &persistence::campaign_recipients::RecipientFilter::default(),
+            None,
+            1_000_000,
+        )
+        .unwrap();
+        let ids: Vec<String> = recipients.iter().map(|(r, _, _)| r.id.clone()).collect();
+        let clicked: Vec<String> = ids.iter().step_by(100).cloned().collect();
+        diesel::sql_query(format!(
+            "UPDATE campaign_recipients SET delivery = 'sent', sent_at = '{now}' WHERE campaign_id = '{campaign_id}'"
+        ))
+        .execute(conn)
+        .unwrap();
+        for chunk in clicked.chunks(500) {
+            let list = chunk.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
+            diesel::sql_query(format!(
+                "UPDATE campaign_recipients SET clicked_at = '{now}', prone_at = '{now}' WHERE id IN ({list})"
+            ))
+            .execute(conn)
+            .unwrap();
+        }
+    })
+    .await;
+    let client = &app.client;
+    let token = &tenant.token;
+    let (big_summary, summary_bytes) = median_ms(client, token, &format!("{campaign}/results"), 21).await;
+    let (page, page_bytes) = median_ms(client, token, &format!("{campaign}/recipients?limit=200"), 11).await;
+    let (clicked, _) = median_ms(client, token, &format!("{campaign}/recipients?outcome=clicked&limit=200"), 11).await;
+    let (no_action, _) =
+        median_ms(client, token, &format!("{campaign}/recipients?outcome=no_action&limit=200"), 11).await;
+    let (events, _) = median_ms(client, token, &format!("{campaign}/events?limit=200"), 11).await;
+    // A campaign of 10 on a customer of its own, for scale.
+    let small_customer = big_live_customer_named(app, tenant, 10, "small.bench.example").await;
+    let path = format!("{server}/api/v1/customers/{small_customer}/campaigns");
+    let starts = (chrono::Utc::now() + chrono::TimeDelta::days(14)).format("%Y-%m-%dT09:00").to_string();
+    let created: Value = client
+        .post(&path)
+        .bearer_auth(token)
+        .json(&campaign_body("Ten", &starts))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let small = format!("{path}/{}", created["id"].as_str().unwrap());
+    let launched = client.post(format!("{small}/launch")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(launched.status(), reqwest::StatusCode::OK);
+    let (small_summary, _) = median_ms(client, token, &format!("{small}/results"), 21).await;
+    println!(
+        "{label}: results summary at {RECIPIENTS} recipients {big_summary:.2} ms ({summary_bytes} bytes), at 10 recipients \
+         {small_summary:.2} ms (ratio {:.2}); a page of 200 recipients {page:.2} ms ({page_bytes} bytes); \
+         outcome=clicked (1 in 100) {clicked:.2} ms; outcome=no_action {no_action:.2} ms; events page {events:.2} ms (medians)",
+        big_summary / small_summary
+    );
+    let _ = customer;
 }
 
 /// The campaign list and counts across 1,000 customers, under load.

@@ -7,6 +7,7 @@ mod accounts;
 mod admins;
 mod auth;
 mod browsers;
+mod campaign_dkim;
 mod campaign_privacy;
 mod campaign_results;
 mod campaign_senders;

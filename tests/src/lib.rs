@@ -229,6 +229,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         public_url: PUBLIC_URL.to_owned(),
         simulation_domain: api::config::DEFAULT_SIMULATION_DOMAIN.to_owned(),
         tracking_secret: None,
+        dkim: None,
         login_policy: domain::login_protection::LoginPolicy::default(),
         attention_days: domain::onboarding::DEFAULT_ATTENTION_DAYS,
         clock: Clock::adjustable(),

@@ -52,6 +52,8 @@ pub struct SenderSettings {
     pub public_url: String,
     /// The domain simulations come from.
     pub simulation_domain: String,
+    /// Signs every message, when a key is configured.
+    pub dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -222,19 +224,22 @@ fn write_message(
     let values = Recipient::of_account(recipient.display_name.as_deref(), &recipient.email, company, &urls.click);
     let sender = scenario.sender(&settings.simulation_domain);
     let html = with_tracking(&render(&content.html_body, &values, Escaping::Html), &urls.open, &urls.honeypot);
-    message(Simulation {
-        from_name: &sender.name,
-        from_address: &sender.address,
-        to_name: recipient.display_name.as_deref(),
-        to_address: &recipient.email,
-        subject: &render(&content.subject, &values, Escaping::Plain),
-        text: render(&content.text_body, &values, Escaping::Plain),
-        html,
-        recipient_id: &recipient.id,
-        simulation_domain: &settings.simulation_domain,
-        customer_id: &campaign.customer_id,
-        token: &token,
-    })
+    message(
+        Simulation {
+            from_name: &sender.name,
+            from_address: &sender.address,
+            to_name: recipient.display_name.as_deref(),
+            to_address: &recipient.email,
+            subject: &render(&content.subject, &values, Escaping::Plain),
+            text: render(&content.text_body, &values, Escaping::Plain),
+            html,
+            recipient_id: &recipient.id,
+            simulation_domain: &settings.simulation_domain,
+            customer_id: &campaign.customer_id,
+            token: &token,
+        },
+        settings.dkim.as_deref(),
+    )
 }
 
 fn record_batch(
