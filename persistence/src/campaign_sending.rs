@@ -205,13 +205,17 @@ pub fn remaining(conn: &mut DbConnection, campaign_id: &str) -> Result<Remaining
     Ok(Remaining { unsent, next_due })
 }
 
-/// Cancels what a cancelled campaign has not sent.
-pub fn cancel_unsent(conn: &mut DbConnection, campaign_id: &str) -> Result<usize, StoreError> {
-    let unsent_states = [DeliveryStatus::Pending.as_str(), DeliveryStatus::Sending.as_str()];
+/// Cancels what a cancelled (or completed) campaign has not sent: every
+/// recipient pending, and any a sender claimed and then left (its claim
+/// lapsed). Messages in the hands of a live sender are recorded by it.
+pub fn cancel_unsent(conn: &mut DbConnection, campaign_id: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let abandoned = campaign_recipients::delivery
+        .eq(DeliveryStatus::Sending.as_str())
+        .and(campaign_recipients::claimed_until.lt(now.naive_utc()));
     Ok(diesel::update(
         campaign_recipients::table
             .filter(campaign_recipients::campaign_id.eq(campaign_id))
-            .filter(campaign_recipients::delivery.eq_any(unsent_states)),
+            .filter(campaign_recipients::delivery.eq(DeliveryStatus::Pending.as_str()).or(abandoned)),
     )
     .set((
         campaign_recipients::delivery.eq(DeliveryStatus::Cancelled.as_str()),

@@ -87,7 +87,7 @@ pub(crate) async fn big_live_customer_named(
             msp_id,
             customer_id,
             recipient: format!("it@{mail_domain}"),
-            token_hash: "bench".to_owned(),
+            token_hash: format!("bench-{}", persistence::new_id()),
             status: domain::onboarding::DeliveryTestStatus::Confirmed,
             relay_response: Some("250 OK".to_owned()),
             created_at: now,

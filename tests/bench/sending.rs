@@ -61,6 +61,7 @@ async fn send_with(app: &TestApp, processes: usize) -> (SmtpSink, f64) {
     }
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(sink.count(), MESSAGES, "every message arrived");
+    println!("  {processes} process(es): {MESSAGES} messages in {seconds:.1} s");
     drop(nodes);
     (sink, seconds)
 }

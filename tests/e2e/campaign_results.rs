@@ -239,6 +239,43 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
     let only_automated =
         all_items(&app, &owner.token, &format!("{campaign}/events?classification=automated&type=clicked")).await;
     assert_eq!(only_automated.len(), 1);
+    // By department (as at launch): the person is in Finance (even numbers are).
+    let finance = results["by_department"].as_array().unwrap().iter().find(|d| d["key"] == "Finance").unwrap();
+    assert_eq!((finance["counts"]["recipients"].clone(), finance["counts"]["phish_prone"].clone()), (json!(25), json!(1)));
+    assert_eq!(finance["rates"]["phish_prone_percentage"], 4.0);
+    assert_eq!(results["by_scenario"][0]["counts"]["recipients"], 50);
+
+    // A link checker's HEAD is a machine's click; an admin sets the scanner's click right by hand and back.
+    let checked = message_to("user003@tulos.example");
+    let head = app.client.head(app.url(&format!("/t/{}/click", checked.token))).header("user-agent", BROWSER_AGENT).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    let heads = all_items(&app, &owner.token, &format!("{campaign}/events?classification=automated&type=clicked")).await;
+    let head_event = heads.iter().find(|e| e["reasons"].as_array().unwrap().contains(&json!("head_request"))).unwrap();
+    assert_eq!(head_event["classification"], "automated");
+    let scanner_click = heads.iter().find(|e| e["reasons"].as_array().unwrap().contains(&json!("scanner_user_agent"))).unwrap();
+    let reclassify = format!("{campaign}/events/{}/classification", scanner_click["id"].as_str().unwrap());
+    let put = |body: Value| app.client.put(app.url(&reclassify)).bearer_auth(&owner.token).json(&body).send();
+    let human = json_of(put(json!({ "classification": "human" })).await.unwrap(), StatusCode::OK).await;
+    assert_eq!((human["classification"].clone(), human["reasons"].clone()), (json!("human"), json!(["reclassified"])));
+    let recounted = json_of(app.get(&format!("{campaign}/results"), Some(&owner.token)).await, StatusCode::OK).await;
+    assert_eq!(recounted["counts"]["clicked"], json!({ "human": 2, "all": 3 }), "{recounted}");
+    assert_eq!(recounted["rates"]["phish_prone_percentage"], 4.0);
+    json_of(put(json!({ "classification": "automated" })).await.unwrap(), StatusCode::OK).await;
+    let bad = put(json!({ "classification": "robot" })).await.unwrap();
+    assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let audit = all_items(&app, &owner.token, "/api/v1/audit-events?action=campaign.event_reclassified").await;
+    assert_eq!(audit.len(), 2);
+
+    // A report entered by hand counts like the add-in's.
+    let hand = all_items(&app, &owner.token, &format!("{campaign}/recipients?limit=200")).await;
+    let fifth = hand.iter().find(|r| r["email"] == "user004@tulos.example").unwrap()["id"].as_str().unwrap().to_owned();
+    let entered = app.post(&format!("{campaign}/recipients/{fifth}/report"), Some(&owner.token), &json!({})).await;
+    let entered = json_of(entered, StatusCode::OK).await;
+    assert_eq!((entered["kind"].clone(), entered["reported_via"].clone()), (json!("reported"), json!("admin")));
+    let results = json_of(app.get(&format!("{campaign}/results"), Some(&owner.token)).await, StatusCode::OK).await;
+    assert_eq!((results["counts"]["reported"].clone(), results["rates"]["report_rate"].clone()), (json!(2), json!(4.0)));
+    assert_eq!(results["counts"]["clicked"], json!({ "human": 1, "all": 3 }));
+
     // The CSV says the same, in UTC and in Helsinki time.
     let export = app.get(&format!("{campaign}/recipients/export"), Some(&owner.token)).await;
     assert_eq!(export.status(), StatusCode::OK);
@@ -271,6 +308,6 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
             persistence::campaign_events::list(conn, &msp_id, &campaign_id, &filter, None, 1000).unwrap()
         })
         .await;
-    assert_eq!(stored.len(), events.len());
+    assert_eq!(stored.len(), events.len() + 2, "and the HEAD and the report entered by hand");
     assert!(!format!("{stored:?}").contains(TYPED_SECRET), "a typed value was stored");
 }

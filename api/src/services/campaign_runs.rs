@@ -315,10 +315,10 @@ pub fn command(
     match command {
         Command::Resume => start_senders(tx, msp_id, id, &format!("resume:{}", at.timestamp_micros()), at)?,
         Command::Cancel => {
-            campaign_sending::cancel_unsent(tx, id)?;
+            campaign_sending::cancel_unsent(tx, id, at)?;
         }
         Command::Complete => {
-            campaign_sending::cancel_unsent(tx, id)?;
+            campaign_sending::cancel_unsent(tx, id, at)?;
             store_report(tx, msp_id, id, at)?;
         }
         Command::Launch | Command::Pause => {}

@@ -144,11 +144,18 @@ async fn send_batch(settings: &SenderSettings, context: &JobContext) -> Result<(
         Step::Send { campaign, company, batch, scenarios } => (campaign, company, batch, scenarios),
     };
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut unreachable: Option<String> = None;
     for recipient in &batch {
-        let answer = match write_message(settings, &campaign, &company, recipient, &scenarios) {
-            Ok(mail) => settings.delivery.relay(mail).await,
-            Err(why) => RelayAnswer::Permanent(why),
+        // Once the relay could not be reached, the rest of the batch waits
+        // too rather than each timing out in turn.
+        let answer = match (&unreachable, write_message(settings, &campaign, &company, recipient, &scenarios)) {
+            (Some(why), _) => RelayAnswer::Unreachable(why.clone()),
+            (None, Ok(mail)) => settings.delivery.relay(mail).await,
+            (None, Err(why)) => RelayAnswer::Permanent(why),
         };
+        if let RelayAnswer::Unreachable(why) = &answer {
+            unreachable = Some(why.clone());
+        }
         outcomes.push(after_answer(&answer, recipient.attempts, context.clock.now(), rand::random::<f64>()));
     }
     let relay_down = !outcomes.is_empty() && outcomes.iter().all(|o| matches!(o, AfterSend::Released(_)));
