@@ -263,13 +263,16 @@ pub fn set_classification(
 }
 
 /// How many recipients of a campaign other than `recipient_id` the source
-/// `source` acted for at or after `since`.
+/// `source` acted for at or after `since`, counted up to `enough` (a
+/// gateway that hit thousands costs no more to ask about than one that hit
+/// three).
 pub fn other_recipients_from(
     conn: &mut DbConnection,
     campaign_id: &str,
     source: &str,
     since: DateTime<Utc>,
     recipient_id: &str,
+    enough: i64,
 ) -> Result<i64, StoreError> {
     let others: Vec<String> = campaign_events::table
         .filter(campaign_events::campaign_id.eq(campaign_id))
@@ -278,6 +281,7 @@ pub fn other_recipients_from(
         .filter(campaign_events::recipient_id.ne(recipient_id))
         .select(campaign_events::recipient_id)
         .distinct()
+        .limit(enough)
         .load(conn)?;
     Ok(i64::try_from(others.len()).unwrap_or(i64::MAX))
 }

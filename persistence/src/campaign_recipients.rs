@@ -36,6 +36,8 @@ macro_rules! targeted {
             .filter(accounts::customer_id.eq($customer_id.to_owned()))
             .filter(accounts::status.eq("active"))
             .filter(accounts::deleted_at.is_null())
+            // An erased account, reactivated, has no address to send to.
+            .filter(accounts::email.not_like(format!("%@{}", domain::privacy::PSEUDONYM_DOMAIN)))
             .into_boxed::<$backend>();
         if !targets.all_active {
             let members = account_group_members::table

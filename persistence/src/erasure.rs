@@ -94,9 +94,15 @@ pub fn scrub_audit(
 }
 
 /// Forgets the answers kept for idempotent retries by the admins and API
-/// keys of `msp_id` that hold any of `needles`: a retry then runs again
-/// instead of replaying personal data that was erased.
-pub fn forget_kept_answers(conn: &mut DbConnection, msp_id: &str, needles: &[&str]) -> Result<usize, StoreError> {
+/// keys of `msp_id` that hold any of `needles` (a retry then runs again
+/// instead of replaying personal data that was erased), and those of theirs
+/// that expired by `now` (no retry replays them any more).
+pub fn forget_kept_answers(
+    conn: &mut DbConnection,
+    msp_id: &str,
+    needles: &[&str],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     let admin_ids: Vec<String> = admins::table.filter(admins::msp_id.eq(msp_id)).select(admins::id).load(conn)?;
     let key_ids: Vec<String> = api_keys::table.filter(api_keys::msp_id.eq(msp_id)).select(api_keys::id).load(conn)?;
     let scopes: Vec<String> = admin_ids
@@ -104,11 +110,16 @@ pub fn forget_kept_answers(conn: &mut DbConnection, msp_id: &str, needles: &[&st
         .map(|id| format!("admin:{id}"))
         .chain(key_ids.iter().map(|id| format!("api-key:{id}")))
         .collect();
+    let mut forgotten = diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::scope.eq_any(&scopes))
+            .filter(idempotency_keys::expires_at.le(now.naive_utc())),
+    )
+    .execute(conn)?;
     let kept: Vec<(String, String, Option<Vec<u8>>)> = idempotency_keys::table
         .filter(idempotency_keys::scope.eq_any(&scopes))
         .select((idempotency_keys::scope, idempotency_keys::idempotency_key, idempotency_keys::response_body))
         .load(conn)?;
-    let mut forgotten = 0;
     for (scope, key, body) in kept {
         let holds = body.is_some_and(|b| {
             let text = String::from_utf8_lossy(&b);

@@ -101,6 +101,19 @@ pub(crate) async fn all_items(app: &TestApp, token: &str, url: &str) -> Vec<Valu
     items
 }
 
+/// Waits (polling, up to 10 s) until the browser shows a page whose path ends with `suffix`.
+async fn arrive_at(browser: &Browser, suffix: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = browser.client.current_url().await.unwrap();
+        if url.path().ends_with(suffix) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the browser stayed at {url}, not …{suffix}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 on_both_backends!(fifty_messages_a_person_a_scanner_and_a_report);
 
 async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
@@ -160,14 +173,12 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
     browser.client.goto(&inbox.page()).await.unwrap();
     let link = browser.client.find(Locator::Css(&format!("a[href*='/t/{}/click']", person.token))).await.unwrap();
     link.click().await.unwrap();
-    let landing_url = browser.client.current_url().await.unwrap();
-    assert!(landing_url.path().ends_with("/landing"), "{landing_url}");
+    arrive_at(&browser, "/landing").await;
     let password = browser.client.find(Locator::Css("input[type='password']")).await.unwrap();
     password.send_keys(TYPED_SECRET).await.unwrap();
     let form = browser.client.form(Locator::Css("form")).await.unwrap();
     form.submit().await.unwrap();
-    let learn_url = browser.client.current_url().await.unwrap();
-    assert!(learn_url.path().ends_with("/learn"), "{learn_url}");
+    arrive_at(&browser, "/learn").await;
     let shown = browser.client.source().await.unwrap();
     assert!(shown.contains("<h1>"), "the teachable moment: {shown}");
 
@@ -241,18 +252,29 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
     assert_eq!(only_automated.len(), 1);
     // By department (as at launch): the person is in Finance (even numbers are).
     let finance = results["by_department"].as_array().unwrap().iter().find(|d| d["key"] == "Finance").unwrap();
-    assert_eq!((finance["counts"]["recipients"].clone(), finance["counts"]["phish_prone"].clone()), (json!(25), json!(1)));
+    assert_eq!(
+        (finance["counts"]["recipients"].clone(), finance["counts"]["phish_prone"].clone()),
+        (json!(25), json!(1))
+    );
     assert_eq!(finance["rates"]["phish_prone_percentage"], 4.0);
     assert_eq!(results["by_scenario"][0]["counts"]["recipients"], 50);
 
     // A link checker's HEAD is a machine's click; an admin sets the scanner's click right by hand and back.
     let checked = message_to("user003@tulos.example");
-    let head = app.client.head(app.url(&format!("/t/{}/click", checked.token))).header("user-agent", BROWSER_AGENT).send().await.unwrap();
+    let head = app
+        .client
+        .head(app.url(&format!("/t/{}/click", checked.token)))
+        .header("user-agent", BROWSER_AGENT)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(head.status(), StatusCode::OK);
-    let heads = all_items(&app, &owner.token, &format!("{campaign}/events?classification=automated&type=clicked")).await;
+    let heads =
+        all_items(&app, &owner.token, &format!("{campaign}/events?classification=automated&type=clicked")).await;
     let head_event = heads.iter().find(|e| e["reasons"].as_array().unwrap().contains(&json!("head_request"))).unwrap();
     assert_eq!(head_event["classification"], "automated");
-    let scanner_click = heads.iter().find(|e| e["reasons"].as_array().unwrap().contains(&json!("scanner_user_agent"))).unwrap();
+    let scanner_click =
+        heads.iter().find(|e| e["reasons"].as_array().unwrap().contains(&json!("scanner_user_agent"))).unwrap();
     let reclassify = format!("{campaign}/events/{}/classification", scanner_click["id"].as_str().unwrap());
     let put = |body: Value| app.client.put(app.url(&reclassify)).bearer_auth(&owner.token).json(&body).send();
     let human = json_of(put(json!({ "classification": "human" })).await.unwrap(), StatusCode::OK).await;
@@ -273,7 +295,10 @@ async fn fifty_messages_a_person_a_scanner_and_a_report(app: TestApp) {
     let entered = json_of(entered, StatusCode::OK).await;
     assert_eq!((entered["kind"].clone(), entered["reported_via"].clone()), (json!("reported"), json!("admin")));
     let results = json_of(app.get(&format!("{campaign}/results"), Some(&owner.token)).await, StatusCode::OK).await;
-    assert_eq!((results["counts"]["reported"].clone(), results["rates"]["report_rate"].clone()), (json!(2), json!(4.0)));
+    assert_eq!(
+        (results["counts"]["reported"].clone(), results["rates"]["report_rate"].clone()),
+        (json!(2), json!(4.0))
+    );
     assert_eq!(results["counts"]["clicked"], json!({ "human": 1, "all": 3 }));
 
     // The CSV says the same, in UTC and in Helsinki time.

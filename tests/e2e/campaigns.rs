@@ -355,7 +355,9 @@ async fn fifty_recipients_over_two_business_days_from_a_friday_in_helsinki(app: 
     assert_eq!(app.run_due_jobs().await.claimed, 0);
     let first: chrono::DateTime<chrono::Utc> = extended["first_send_at"].as_str().unwrap().parse().unwrap();
     app.advance_clock(first - app.now() + TimeDelta::seconds(1));
-    assert_eq!(app.run_due_jobs().await.succeeded, 1);
+    // The start, then the senders it starts for the messages due (no relay here: written to the log).
+    let ran = app.run_due_jobs().await;
+    assert!(ran.succeeded >= 1 && ran.failed == 0, "{ran:?}");
     // Days later: sign in again (access tokens last 15 minutes).
     let owner = Tenant {
         token: app.login(&owner.email, e2e_tests::PASSWORD).await["access_token"].as_str().unwrap().to_owned(),

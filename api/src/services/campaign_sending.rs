@@ -2,7 +2,8 @@
 //! has [`LANES`] chains of these jobs; a run claims a batch of due
 //! recipients (never one another sender holds), renders each message with
 //! its own tracking links, sends the batch over the relay's pooled
-//! connection and records every answer, then queues the chain's next run:
+//! connections ([`IN_FLIGHT`] messages at a time) and records every answer,
+//! then queues the chain's next run:
 //! at once while recipients are due, at the next due time otherwise. A
 //! paused or cancelled campaign ends its chains; the last run to find
 //! nothing left moves the campaign to `tracking`, and the
@@ -17,7 +18,7 @@ use domain::campaigns::content::{Escaping, Recipient, render};
 use domain::campaigns::lifecycle::{CampaignStatus, SystemEvent};
 use domain::campaigns::results::DeliveryStatus;
 use domain::campaigns::schedule::DEFAULT_TRACKING_DAYS;
-use domain::campaigns::sending::{AfterSend, BATCH_SIZE, CLAIM_LEASE, LANES, RelayAnswer, after_answer};
+use domain::campaigns::sending::{AfterSend, BATCH_SIZE, CLAIM_LEASE, IN_FLIGHT, LANES, RelayAnswer, after_answer};
 use domain::campaigns::tracked_html::with_tracking;
 use persistence::campaign_counters::{self as counters, CounterChange};
 use persistence::campaign_sending::{self as sending, Outgoing};
@@ -145,18 +146,30 @@ async fn send_batch(settings: &SenderSettings, context: &JobContext) -> Result<(
     };
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut unreachable: Option<String> = None;
-    for recipient in &batch {
+    for group in batch.chunks(IN_FLIGHT) {
         // Once the relay could not be reached, the rest of the batch waits
         // too rather than each timing out in turn.
-        let answer = match (&unreachable, write_message(settings, &campaign, &company, recipient, &scenarios)) {
-            (Some(why), _) => RelayAnswer::Unreachable(why.clone()),
-            (None, Ok(mail)) => settings.delivery.relay(mail).await,
-            (None, Err(why)) => RelayAnswer::Permanent(why),
+        let answers: Vec<RelayAnswer> = match &unreachable {
+            Some(why) => group.iter().map(|_| RelayAnswer::Unreachable(why.clone())).collect(),
+            None => {
+                let sends = group.iter().map(|recipient| async {
+                    match write_message(settings, &campaign, &company, recipient, &scenarios) {
+                        Ok(mail) => settings.delivery.relay(mail).await,
+                        Err(why) => RelayAnswer::Permanent(why),
+                    }
+                });
+                futures_util::future::join_all(sends).await
+            }
         };
-        if let RelayAnswer::Unreachable(why) = &answer {
-            unreachable = Some(why.clone());
+        for (recipient, answer) in group.iter().zip(answers) {
+            if let RelayAnswer::Unreachable(why) = &answer {
+                if unreachable.is_none() {
+                    log::warn!("campaign {}: the relay could not be reached: {why}", campaign.id);
+                }
+                unreachable = Some(why.clone());
+            }
+            outcomes.push(after_answer(&answer, recipient.attempts, context.clock.now(), rand::random::<f64>()));
         }
-        outcomes.push(after_answer(&answer, recipient.attempts, context.clock.now(), rand::random::<f64>()));
     }
     let relay_down = !outcomes.is_empty() && outcomes.iter().all(|o| matches!(o, AfterSend::Released(_)));
     let done_at = context.clock.now();

@@ -74,7 +74,7 @@ pub fn erase(
             persistence::erasure::scrub_audit(tx, msp_id, Some(&about), &json_literal(name), "null")?;
             needles.push(name);
         }
-        persistence::erasure::forget_kept_answers(tx, msp_id, &needles)?;
+        persistence::erasure::forget_kept_answers(tx, msp_id, &needles, at)?;
     }
     let erased = ErasedAccount {
         id: account_id.to_owned(),

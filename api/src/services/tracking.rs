@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::campaigns::classify::{
-    BURST_WINDOW_SECONDS, Classification, ClassificationPolicy, EventKind, HONEYPOT_WINDOW, Observation, Reason,
-    classify,
+    BURST_RECIPIENTS, BURST_WINDOW_SECONDS, Classification, ClassificationPolicy, EventKind, HONEYPOT_WINDOW,
+    Observation, Reason, classify,
 };
 use domain::campaigns::lifecycle::CampaignStatus;
 use domain::campaigns::results::{TrackedEvent, milestones};
@@ -99,6 +99,7 @@ pub fn record(
             source,
             now - TimeDelta::seconds(BURST_WINDOW_SECONDS),
             recipient_id,
+            BURST_RECIPIENTS,
         )?,
         _ => 0,
     };

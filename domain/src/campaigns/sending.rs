@@ -24,6 +24,12 @@ pub const RELAY_DOWN_RETRY: TimeDelta = TimeDelta::seconds(60);
 /// Senders (jobs) that work through one campaign at once.
 pub const LANES: u8 = 2;
 
+/// Messages one sender has with the relay at once, each on a connection of
+/// the pool: a relay answers each message only after its final dot, so one
+/// connection at a time spends most of its time waiting. Kept small so
+/// that a relay limiting connections per client is not refused.
+pub const IN_FLIGHT: usize = 4;
+
 /// What the relay made of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelayAnswer {
