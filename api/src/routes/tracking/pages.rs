@@ -41,7 +41,6 @@ async fn recorded(state: &AppState, token: &str, hit: Hit) -> Result<bool, ApiEr
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 200, description = "The pixel.", content_type = "image/gif", body = Vec<u8>),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn track_open(
@@ -64,7 +63,6 @@ pub async fn track_open(
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 302, description = "To the landing page.", headers(("Location" = String, description = "The landing page."))),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn track_click(
@@ -87,7 +85,6 @@ pub async fn track_click(
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 200, description = "Recorded."),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn check_click(
@@ -110,7 +107,6 @@ pub async fn check_click(
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 204, description = "Recorded."),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn track_honeypot(
@@ -132,7 +128,6 @@ pub async fn track_honeypot(
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 204, description = "Recorded."),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn check_honeypot(
@@ -190,7 +185,6 @@ async fn scenario_page(state: &AppState, token: &str, which: Page) -> Result<Htt
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 200, description = "The page.", content_type = "text/html", body = String),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn show_landing_page(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -211,7 +205,6 @@ const MAX_FIELD_NAME: usize = 64;
     request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "The form's fields."),
     responses(
         (status = 303, description = "To the teachable moment.", headers(("Location" = String, description = "The teachable-moment page."))),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn submit_landing_form(
@@ -243,7 +236,6 @@ pub async fn submit_landing_form(
     params(("token" = String, Path, description = "The recipient's tracking token.")),
     responses(
         (status = 200, description = "The page.", content_type = "text/html", body = String),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
     )
 )]
 pub async fn show_teachable_moment(

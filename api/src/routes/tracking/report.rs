@@ -9,6 +9,7 @@ use validator::Validate;
 use super::{hit_of, not_found, recipient_of, tracking_answer};
 use crate::db;
 use crate::error::ApiError;
+use crate::error::responses::NotFound;
 use crate::json::ValidJson;
 use crate::services::tracking::{Hit, TrackingError, record};
 use crate::state::AppState;
@@ -34,7 +35,7 @@ pub struct PhishReport {
     request_body = PhishReport,
     responses(
         (status = 204, description = "Recorded."),
-        (status = 404, description = "No such token: the plain `not_found`, which tells nothing more."),
+        (status = 404, response = NotFound),
     )
 )]
 pub async fn report_phish(
