@@ -103,6 +103,20 @@ pub fn target(conn: &mut DbConnection, recipient_id: &str) -> Result<Option<Trac
     }))
 }
 
+/// Lets the current transaction commit without waiting for its WAL to
+/// reach the disk (PostgreSQL's `synchronous_commit = off`, for this
+/// transaction only). A tracking hit updates its campaign's counter rows,
+/// which every hit of the campaign updates: waiting for the disk while
+/// holding them would let only one hit per disk flush through. A crash may
+/// lose the last fraction of a second of hits — the event and its counts
+/// together, never one without the other. SQLite: nothing to do.
+pub fn commit_without_waiting_for_disk(conn: &mut DbConnection) -> Result<(), StoreError> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Holds recipient `recipient_id` until the transaction ends, so that two
 /// events of one recipient are counted one after the other (PostgreSQL;
 /// SQLite's write transactions are serialised already).

@@ -90,6 +90,7 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<(TrackingTarget, EventRecord), TrackingError> {
     let target = events::target(tx, recipient_id)?.ok_or(TrackingError::UnknownRecipient)?;
+    events::commit_without_waiting_for_disk(tx)?;
     events::lock(tx, recipient_id)?;
     let before = events::of_recipient(tx, recipient_id)?;
     let others = match &hit.source {
