@@ -117,8 +117,11 @@ pub struct CounterChange {
     pub tally: Tally,
 }
 
-/// Adds `change` to the campaign's row, the department's and the
-/// scenario's, in one statement.
+/// Adds `change` to the campaign's row, then the department's, then the
+/// scenario's. One statement per row, always in that order: an `UPDATE`
+/// that matched the three rows at once would lock them in the order it
+/// finds them, which changes as rows get new versions, and two hits of one
+/// campaign locking two rows in opposite orders deadlock.
 pub fn add(
     conn: &mut DbConnection,
     campaign_id: &str,
@@ -131,11 +134,15 @@ pub fn add(
         return Ok(());
     }
     let t = &change.tally;
-    let rows = c::dimension
-        .eq(Breakdown::All.as_str())
-        .or(c::dimension.eq(Breakdown::Department.as_str()).and(c::key.eq(department.unwrap_or("").to_owned())))
-        .or(c::dimension.eq(Breakdown::Scenario.as_str()).and(c::key.eq(scenario_id.to_owned())));
-    diesel::update(campaign_counters::table.filter(c::campaign_id.eq(campaign_id)).filter(rows))
+    let rows =
+        [(Breakdown::All, ""), (Breakdown::Department, department.unwrap_or("")), (Breakdown::Scenario, scenario_id)];
+    for (dimension, key) in rows {
+        diesel::update(
+            campaign_counters::table
+                .filter(c::campaign_id.eq(campaign_id))
+                .filter(c::dimension.eq(dimension.as_str()))
+                .filter(c::key.eq(key)),
+        )
         .set((
             c::sent.eq(c::sent + change.sent),
             c::failed.eq(c::failed + change.failed),
@@ -151,6 +158,7 @@ pub fn add(
             c::events_automated.eq(c::events_automated + t.events_automated),
         ))
         .execute(conn)?;
+    }
     Ok(())
 }
 
