@@ -30,22 +30,26 @@ impl TrackingKey {
     pub fn derive(tracking_secret: Option<&[u8]>, signing_secret: &[u8]) -> Self {
         match tracking_secret {
             Some(secret) => Self(secret.to_vec()),
-            None => Self(Self(signing_secret.to_vec()).mac(b"msp-portal tracking links v1").to_vec()),
+            // HMAC takes keys of any length, so the derivation always succeeds.
+            None => Self(
+                Self(signing_secret.to_vec())
+                    .mac(b"msp-portal tracking links v1")
+                    .map_or_else(|| signing_secret.to_vec(), |derived| derived.to_vec()),
+            ),
         }
     }
 
-    fn mac(&self, data: &[u8]) -> [u8; 32] {
-        // HMAC accepts keys of any length.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+    fn mac(&self, data: &[u8]) -> Option<[u8; 32]> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).ok()?;
         mac.update(data);
-        mac.finalize().into_bytes().into()
+        Some(mac.finalize().into_bytes().into())
     }
 
     /// The token of recipient `recipient_id` (a UUID).
     pub fn token(&self, recipient_id: &str) -> Option<String> {
         let id = uuid::Uuid::parse_str(recipient_id).ok()?;
         let mut bytes = id.as_bytes().to_vec();
-        bytes.extend_from_slice(&self.mac(id.as_bytes())[..MAC_BYTES]);
+        bytes.extend_from_slice(&self.mac(id.as_bytes())?[..MAC_BYTES]);
         Some(URL_SAFE_NO_PAD.encode(bytes))
     }
 
