@@ -1,10 +1,11 @@
 //! Tracking: the public endpoints behind every simulated message's links,
 //! outside `/api/v1` and without credentials (the token in the path is the
 //! recipient's, verified before the database is asked; an unknown or
-//! malformed one is the plain 404 `not_found`, which tells nothing more). The open pixel, the click and its landing
-//! page, the landing form's submission (field names kept, never values),
-//! the teachable moment, the honeypot link only machines follow, and the
-//! report button of a mail add-in.
+//! malformed one is the plain 404 `not_found`, which tells nothing more).
+//! The open pixel, the click and its landing page, the landing form's
+//! submission (field names kept, never values), the teachable moment, the
+//! honeypot link only machines follow, and the report button of a mail
+//! add-in.
 
 pub mod pages;
 pub mod report;
