@@ -394,11 +394,3 @@ pub fn find(
         .optional()?;
     row.map(EventRow::into_record).transpose()
 }
-
-/// Removes what identifies a person from a recipient's events: their
-/// source addresses and user agents.
-pub fn forget_sources(conn: &mut DbConnection, recipient_id: &str) -> Result<usize, StoreError> {
-    Ok(diesel::update(campaign_events::table.filter(campaign_events::recipient_id.eq(recipient_id)))
-        .set((campaign_events::source_address.eq(None::<String>), campaign_events::user_agent.eq(None::<String>)))
-        .execute(conn)?)
-}

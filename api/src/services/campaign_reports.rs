@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::audit::AuditAction;
 use domain::campaigns::lifecycle::{CampaignStatus, SystemEvent};
-use domain::campaigns::results::{Breakdown, Counters};
+use domain::campaigns::results::Breakdown;
 use persistence::campaign_counters as counters;
 use persistence::campaigns::{self as stored, CampaignRecord, StatusChange};
 use persistence::{DbConnection, StoreError};
@@ -153,13 +153,4 @@ async fn complete_due(context: &JobContext) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("completing campaign: {e}"))
-}
-
-/// The counters of a campaign as a whole (for callers that need only those).
-pub fn totals(conn: &mut DbConnection, record: &CampaignRecord) -> Result<Counters, StoreError> {
-    Ok(counters::read(conn, &record.msp_id, &record.id)?
-        .into_iter()
-        .find(|(b, _, _)| *b == Breakdown::All)
-        .map(|(_, _, c)| c)
-        .unwrap_or_default())
 }

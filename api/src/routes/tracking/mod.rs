@@ -53,6 +53,18 @@ fn recipient_of(state: &AppState, token: &str) -> Option<String> {
     state.tracking_key.recipient(token)
 }
 
+/// Records `hit` for the recipient `token` names: false when it names none.
+async fn recorded(state: &AppState, token: &str, hit: Hit) -> Result<bool, crate::error::ApiError> {
+    let Some(recipient_id) = recipient_of(state, token) else { return Ok(false) };
+    let now = state.now();
+    crate::db::write(&state.pool, move |tx| match crate::services::tracking::record(tx, &recipient_id, &hit, now) {
+        Ok(_) => Ok(true),
+        Err(crate::services::tracking::TrackingError::UnknownRecipient) => Ok(false),
+        Err(crate::services::tracking::TrackingError::Store(error)) => Err(error.into()),
+    })
+    .await
+}
+
 /// The hit a request makes.
 fn hit_of(req: &HttpRequest, kind: EventKind) -> Hit {
     Hit {

@@ -6,11 +6,11 @@ use domain::campaigns::classify::EventKind;
 use domain::campaigns::content::{Escaping, LandingPage, Recipient, render};
 use domain::campaigns::tracked_html::{page, with_form_action};
 
-use super::{hit_of, html_page, not_found, recipient_of, tracking_answer};
+use super::{hit_of, html_page, not_found, recipient_of, recorded, tracking_answer};
 use crate::db;
 use crate::error::ApiError;
 use crate::services::scenarios;
-use crate::services::tracking::{Hit, TrackingError, record};
+use crate::services::tracking::Hit;
 use crate::state::AppState;
 
 /// A transparent 1×1 GIF.
@@ -19,18 +19,6 @@ const PIXEL: &[u8] = &[
     0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
     0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
-
-/// Records `hit` for the recipient `token` names: false when it names none.
-async fn recorded(state: &AppState, token: &str, hit: Hit) -> Result<bool, ApiError> {
-    let Some(recipient_id) = recipient_of(state, token) else { return Ok(false) };
-    let now = state.now();
-    db::write(&state.pool, move |tx| match record(tx, &recipient_id, &hit, now) {
-        Ok(_) => Ok(true),
-        Err(TrackingError::UnknownRecipient) => Ok(false),
-        Err(TrackingError::Store(error)) => Err(error.into()),
-    })
-    .await
-}
 
 /// The open pixel.
 ///

@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{hit_of, not_found, recipient_of, tracking_answer};
-use crate::db;
+use super::{hit_of, not_found, recorded, tracking_answer};
 use crate::error::ApiError;
 use crate::error::responses::NotFound;
 use crate::json::ValidJson;
-use crate::services::tracking::{Hit, TrackingError, record};
+use crate::services::tracking::Hit;
 use crate::state::AppState;
 
 /// A report of a simulated message.
@@ -43,16 +42,8 @@ pub async fn report_phish(
     req: HttpRequest,
     body: ValidJson<PhishReport>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(recipient_id) = recipient_of(&state, body.0.token.trim()) else { return Ok(not_found()) };
     let hit = Hit { reported_via: Some("add_in"), ..hit_of(&req, EventKind::Reported) };
-    let now = state.now();
-    let known = db::write(&state.pool, move |tx| match record(tx, &recipient_id, &hit, now) {
-        Ok(_) => Ok(true),
-        Err(TrackingError::UnknownRecipient) => Ok(false),
-        Err(TrackingError::Store(error)) => Err(error.into()),
-    })
-    .await?;
-    if !known {
+    if !recorded(&state, body.0.token.trim(), hit).await? {
         return Ok(not_found());
     }
     Ok(tracking_answer(HttpResponse::NoContent()).finish())
