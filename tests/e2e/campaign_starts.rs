@@ -63,7 +63,15 @@ async fn a_scheduled_start_is_taken_by_two_server_processes_exactly_once(app: Te
         .await;
         assert_eq!(audit["items"].as_array().unwrap().len(), 1, "started once: {audit}");
     }
-    let jobs = app.with_db(|conn| persistence::jobs::list(conn, None, None, 10_000).unwrap()).await;
+    // A start job is marked done just after its campaign moved: wait for the marks.
+    let jobs = loop {
+        let jobs = app.with_db(|conn| persistence::jobs::list(conn, None, None, 10_000).unwrap()).await;
+        let running = jobs.iter().any(|j| j.kind == "campaign.start" && j.status == domain::jobs::JobStatus::Running);
+        if !running || Instant::now() >= deadline {
+            break jobs;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let starts: Vec<_> = jobs.iter().filter(|j| j.kind == "campaign.start").collect();
     assert_eq!(starts.len(), locations.len());
     assert!(starts.iter().all(|j| j.attempts == 1 && j.status == domain::jobs::JobStatus::Succeeded), "{starts:?}");
